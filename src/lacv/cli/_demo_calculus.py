@@ -1,0 +1,1 @@
+"""Demo step: placeholder replaced when lacv.calculus lands."""
