@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of lacv against its peers; run with ``make bench``."""
