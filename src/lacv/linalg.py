@@ -46,6 +46,7 @@ from lacv.errors import DegenerateError, IllConditionedWarning, InputError, Rank
 
 __all__ = [
     "ILL_CONDITIONED",
+    "MODERATELY_CONDITIONED",
     "HomogeneousResult",
     "LeastSquaresResult",
     "SVDReport",
@@ -67,6 +68,9 @@ _EPS = float(np.finfo(np.float64).eps)
 #: Condition number above which a solve may lose more than half of float64's
 #: ~16 significant digits (the relative error bound is about κ·ε).
 ILL_CONDITIONED: float = 1.0 / np.sqrt(_EPS)
+#: Condition number above which the normal equations (κ²) lose more than half
+#: of the digits, though SVD and QR are still fine.
+MODERATELY_CONDITIONED: float = np.sqrt(ILL_CONDITIONED)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -728,7 +732,9 @@ class SVDReport:
         The threshold used for the rank decision.
     frobenius_norm : float
     verdict : str
-        One of ``"well-conditioned"``, ``"ill-conditioned"``,
+        One of ``"well-conditioned"``, ``"moderately conditioned"`` (κ above
+        :data:`MODERATELY_CONDITIONED` ≈ 8·10³: avoid the normal equations),
+        ``"ill-conditioned"`` (κ above :data:`ILL_CONDITIONED`),
         ``"rank-deficient"`` or ``"zero matrix"``.
     explanation : str
         What the verdict means for ``Ax = b`` and ``Ax = 0``.
@@ -814,15 +820,20 @@ def svd_report(A: Any, tol: float | None = None) -> SVDReport:
     elif kappa > ILL_CONDITIONED:
         verdict = "ill-conditioned"
         explanation = (f"κ = {_fmt(kappa)}: a least-squares solution may lose about "
-                       f"{int(np.log10(kappa))} of 16 significant digits "
-                       f"(the normal equations twice as many)")
+                       f"{int(np.log10(kappa))} of 16 significant digits, the normal "
+                       f"equations all of them")
+    elif kappa > MODERATELY_CONDITIONED:
+        verdict = "moderately conditioned"
+        explanation = (f"full column rank, κ = {_fmt(kappa)}: SVD or QR lose about "
+                       f"{int(np.log10(kappa))} digits, the normal equations (κ² = "
+                       f"{_fmt(kappa**2)}) about {min(16, int(2 * np.log10(kappa)))}")
     else:
         verdict = "well-conditioned"
-        explanation = (f"full column rank, κ = {_fmt(kappa)}: Ax = b has a unique "
+        explanation = (f"full column rank, κ = {_fmt(kappa)}: Ax = b has a unique, stable "
                        f"least-squares solution")
-        if m >= n - 1 and nullity == 0:
-            explanation += "; Ax = 0 has only the trivial exact solution (the smallest " \
-                           "singular vector is the best unit vector)"
+    if r == n and m >= n:
+        explanation += ("; Ax = 0 has only x = 0 exactly (the best unit vector is the last "
+                        "right singular vector)")
     return SVDReport(
         shape=(m, n),
         singular_values=s,

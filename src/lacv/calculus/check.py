@@ -6,9 +6,15 @@ The error measure is the maximum over entries of the relative error
 
 between the analytic value ``a`` and the numerical ``n``. The floor keeps
 0/0 from happening and stops rounding noise in near-zero entries from
-dominating: by default it is ``1e-8 · max(1, max|n|)``, so an entry is judged
-relative to itself when it is large and relative to the gradient's scale
-when it is tiny. In float64 a correct derivative typically gives errors of
+dominating: by default it is ``1e-3 · max(max|a|, max|n|)`` (and at least
+``1e-12``, for gradients that vanish), so an entry is
+judged relative to itself when it is within three orders of magnitude of the
+largest, and relative to a thousandth of the largest when it is smaller.
+Central differences carry an absolute error of about ``ε^{2/3} ≈ 4·10⁻¹¹``
+times the scale of ``f``; without the floor that noise alone would read as a
+100 % error in an entry that should be zero. A wrong entry is still caught:
+one that is off by its own size reads as ``|a_i| / floor``. At a stationary
+point (every entry near zero) relative errors say little: pass ``floor``. In float64 a correct derivative typically gives errors of
 1e-9 or less; 1e-7 is a strict pass mark (CS231n's notes use 1e-7 for
 "probably right", 1e-2 for "probably wrong").
 """
@@ -35,7 +41,7 @@ def relative_error(analytic: Any, numeric: Any, *, floor: float | None = None) -
     analytic, numeric : array_like
         Same shape.
     floor : float, optional
-        Least denominator; default ``1e-8 · max(1, max|numeric|)``.
+        Least denominator; default ``max(1e-3 · max(max|analytic|, max|numeric|), 1e-12)``.
 
     Returns
     -------
@@ -50,7 +56,8 @@ def relative_error(analytic: Any, numeric: Any, *, floor: float | None = None) -
     if a.size == 0:
         return 0.0
     if floor is None:
-        floor = 1e-8 * max(1.0, float(np.max(np.abs(n))))
+        scale = max(float(np.max(np.abs(n))), float(np.max(np.abs(a))))
+        floor = max(1e-3 * scale, 1e-12)
     else:
         floor = check_positive(floor, "floor")
     denom = np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
