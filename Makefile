@@ -63,7 +63,6 @@ bench: $(VENV)/.installed-bench
 
 lint: $(VENV)/.installed-lint
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis

@@ -10,7 +10,6 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from tolerances import REF_ATOL, REF_RTOL
 
 from lacv import linalg
 from lacv.errors import (
@@ -19,6 +18,7 @@ from lacv.errors import (
     InputError,
     RankDeficientWarning,
 )
+from tolerances import REF_ATOL, REF_RTOL
 
 # ----------------------------------------------------------------------------- strategies
 
@@ -323,8 +323,10 @@ def test_svd_report_verdicts(A, verdict):
 @pytest.mark.parametrize(
     ("A", "b", "match"),
     [
-        ([[1.0, np.nan], [0.0, 1.0]], [1.0, 2.0], r"A: expected finite values, got NaN at index \(0, 1\)"),
-        ([[1.0, 0.0], [0.0, 1.0]], [1.0, np.inf], r"b: expected finite values, got \+inf at index 1"),
+        ([[1.0, np.nan], [0.0, 1.0]], [1.0, 2.0],
+         r"A: expected finite values, got NaN at index \(0, 1\)"),
+        ([[1.0, 0.0], [0.0, 1.0]], [1.0, np.inf],
+         r"b: expected finite values, got \+inf at index 1"),
         ([1.0, 2.0], [1.0, 2.0], r"A: expected an array with at least 2 dimensions"),
         (np.zeros((0, 2)), np.zeros(0), r"A: expected a non-empty array"),
         ([[1.0, 0.0], [0.0, 1.0]], [1.0, 2.0, 3.0], r"b: expected shape \(2,\)"),
@@ -340,7 +342,8 @@ def test_least_squares_bad_input(A, b, match):
 
 
 def test_bad_method_and_rcond():
-    with pytest.raises(InputError, match=r"method: expected one of 'svd', 'qr', 'normal', got 'lu'"):
+    with pytest.raises(InputError,
+                       match=r"method: expected one of 'svd', 'qr', 'normal', got 'lu'"):
         linalg.solve_least_squares(np.eye(2), [1.0, 1.0], method="lu")
     with pytest.raises(InputError, match="rcond"):
         linalg.solve_least_squares(np.eye(2), [1.0, 1.0], rcond=-1.0)

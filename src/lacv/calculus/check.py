@@ -14,9 +14,10 @@ Central differences carry an absolute error of about ``ε^{2/3} ≈ 4·10⁻¹¹
 times the scale of ``f``; without the floor that noise alone would read as a
 100 % error in an entry that should be zero. A wrong entry is still caught:
 one that is off by its own size reads as ``|a_i| / floor``. At a stationary
-point (every entry near zero) relative errors say little: pass ``floor``. In float64 a correct derivative typically gives errors of
-1e-9 or less; 1e-7 is a strict pass mark (CS231n's notes use 1e-7 for
-"probably right", 1e-2 for "probably wrong").
+point (every entry near zero) relative errors say little: pass ``floor``.
+In float64 a correct derivative typically gives errors of 1e-9 or less;
+1e-7 is a strict pass mark (CS231n's notes use 1e-7 for "probably right",
+1e-2 for "probably wrong").
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ def solve(a_file: str, b_file: str | None, homogeneous: bool, method: str | None
             raise InputError("B: not used with --homogeneous (Ax = 0 has no right-hand side)")
         method = method or "svd"
         if method not in ("svd", "eig"):
-            raise InputError(f"--method: expected 'svd' or 'eig' with --homogeneous, got {method!r}")
+            raise InputError(
+                f"--method: expected 'svd' or 'eig' with --homogeneous, got {method!r}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", IllConditionedWarning)
             result = linalg.solve_homogeneous(A, method=method)  # type: ignore[arg-type]
