@@ -206,8 +206,9 @@ def _svd_solve(U: np.ndarray, s: np.ndarray, Vt: np.ndarray, B: np.ndarray, cuto
                ) -> np.ndarray:
     """``x = V D₀⁻¹ Uᵀ b`` (the lecture's property 3), singular values below ``cutoff`` dropped."""
     keep = s > cutoff
-    inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
-    return np.swapaxes(Vt, -1, -2) @ (inv[..., :, np.newaxis] * (np.swapaxes(U, -1, -2) @ B))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked by the caller
+        inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+        return np.swapaxes(Vt, -1, -2) @ (inv[..., :, np.newaxis] * (np.swapaxes(U, -1, -2) @ B))
 
 
 def solve_least_squares(
@@ -274,7 +275,8 @@ def solve_least_squares(
     InputError
         ``A`` not at least 2-D, ``b`` not matching, NaN or infinite entries.
     DegenerateError
-        With ``strict=True``, for a rank-deficient or ill-conditioned system.
+        With ``strict=True``, for a rank-deficient or ill-conditioned system;
+        always, when the solution is too large for float64 (never a silent inf).
 
     References
     ----------
@@ -342,12 +344,19 @@ def solve_least_squares(
             X = _svd_solve(U, s, Vt, B, cutoff)
         elif method == "qr":
             Q, R = np.linalg.qr(A_arr, mode="reduced")
-            X = np.linalg.solve(R, np.swapaxes(Q, -1, -2) @ B)
+            with np.errstate(over="ignore", invalid="ignore"):
+                X = np.linalg.solve(R, np.swapaxes(Q, -1, -2) @ B)
         else:
             At = np.swapaxes(A_arr, -1, -2)
-            AtA = At @ A_arr
-            X = _solve_spd(AtA, At @ B)
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                AtA = At @ A_arr
+                X = _solve_spd(AtA, At @ B)
 
+    if not np.all(np.isfinite(X)):
+        raise DegenerateError(
+            f"the least-squares solution overflows float64 (smallest singular value "
+            f"{_fmt(np.min(s))} against |b| up to {_fmt(np.max(np.abs(B)))}); rescale A or b",
+            singular_values=s)
     R_vec = B - A_arr @ X
     norms = np.linalg.norm(R_vec, axis=-2)
     if vector:
