@@ -35,6 +35,7 @@ References
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -785,8 +786,10 @@ class SVDReport:
             f"  condition number  {_fmt(self.condition_number)}",
             f"  null space        dimension {self.nullity}",
             f"  Frobenius norm    {self.frobenius_norm:.6g}",
-            f"  verdict           {self.verdict}: {self.explanation}",
         ]
+        lines += textwrap.wrap(f"{self.verdict}: {self.explanation}", width=78,
+                               initial_indent="  verdict           ",
+                               subsequent_indent=" " * 20)
         return "\n".join(lines)
 
 
