@@ -1,0 +1,42 @@
+"""Pictures: colours of inliers and outliers, outlines on a panorama."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lacv.errors import InputError
+from lacv.imaging.draw import INLIER_COLOUR, OUTLIER_COLOUR, draw_matches, draw_outlines
+
+
+def _has_colour(img, colour):
+    return bool(np.any(np.all(img == np.array(colour, np.uint8), axis=2)))
+
+
+def test_draw_matches_colours_inliers_and_outliers():
+    a = np.zeros((40, 50), np.uint8)
+    b = np.zeros((30, 60, 3), np.uint8)
+    p1 = np.array([[10.0, 10], [20, 30]])
+    p2 = np.array([[15.0, 12], [40, 5]])
+    both = draw_matches(a, b, p1, p2, np.array([True, False]))
+    assert both.shape == (40, 110, 3) and both.dtype == np.uint8
+    assert _has_colour(both, INLIER_COLOUR) and _has_colour(both, OUTLIER_COLOUR)
+    only_in = draw_matches(a, b, p1, p2, np.array([True, True]))
+    assert not _has_colour(only_in, OUTLIER_COLOUR)
+    empty = draw_matches(a, b, np.zeros((0, 2)), np.zeros((0, 2)))
+    assert empty.max() == 0
+    with pytest.raises(InputError, match="inliers"):
+        draw_matches(a, b, p1, p2, np.array([1, 0]))
+    with pytest.raises(InputError, match="same number of rows"):
+        draw_matches(a, b, p1, p2[:1])
+
+
+def test_draw_outlines_marks_each_image():
+    pano = np.zeros((60, 80), np.uint8)
+    out = draw_outlines(pano, [(20, 30), (20, 30)],
+                        [np.eye(3), np.array([[1, 0, 40.0], [0, 1, 30], [0, 0, 1]])])
+    assert out.shape == (60, 80, 3)
+    assert out[0:3, 0:30].any() and out[28:33, 40:70].any()
+    assert not out[45:55, 5:25].any()
+    with pytest.raises(InputError, match="one transform per shape"):
+        draw_outlines(pano, [(20, 30)], [])
