@@ -1,0 +1,213 @@
+"""Activation functions as layers: forward, backward (vector-Jacobian product) and Jacobian.
+
+Each activation is a :class:`~lacv.nn.layers.Layer` with no parameters.
+``forward`` applies it to an array of any shape (Softmax: to each row, the
+last axis); ``backward(g)`` returns ``Jᵀ g`` without forming ``J``; and
+``jacobian(x)`` forms ``J = ∂y/∂x`` for one input vector ``x`` ``(n,)`` in
+numerator layout ``(n, n)`` — the lecture's ``diag(σ(1 − σ))`` and
+``D_ab = p_a(δ_ab − p_b)`` — for teaching and tests.
+
+Subgradients at kinks (one convention, matching PyTorch):
+ReLU'(0) = 0; LeakyReLU'(0) = the negative slope; ELU'(0) = 1 (the x ≥ 0
+branch of the lecture's definition); Maxout routes to the first maximal piece.
+
+References
+----------
+Lecture notes, "Activation Functions", "Softmax Activation Function",
+"Partial Derivative (Jacobian Matrix) of Sigmoid Function" and "... of Softmax
+Activation Function".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+from scipy.special import log_softmax as _sp_log_softmax
+
+from lacv._validate import as_array, check_positive
+from lacv.nn.layers import Layer, Maxout
+
+__all__ = [
+    "ELU",
+    "Activation",
+    "LeakyReLU",
+    "Maxout",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "log_softmax",
+    "sigmoid",
+    "softmax",
+]
+
+
+def sigmoid(x: Any) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^(−x)), computed without overflow for any x.
+
+    ``scipy.special.expit`` evaluates e^(−|x|) only, so σ(−1000) = 0 and
+    σ(1000) = 1 exactly, with no overflow warning (the lecture's
+    ``1 / (1 + exp(−x))`` overflows in float32 beyond |x| ≈ 88).
+    """
+    return expit(x)
+
+
+def softmax(s: Any, axis: int = -1) -> np.ndarray:
+    """p_k = e^(s_k) / Σ_j e^(s_j) along ``axis``, shifted by the maximum first.
+
+    Subtracting max_j s_j changes nothing mathematically and keeps every
+    exponent ≤ 0, so no overflow for logits of any size.
+    """
+    s = np.asarray(s)
+    z = s - s.max(axis=axis, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=axis, keepdims=True)
+    return z
+
+
+def log_softmax(s: Any, axis: int = -1) -> np.ndarray:
+    """log p_k = s_k − log Σ_j e^(s_j), via the log-sum-exp with max shift."""
+    return _sp_log_softmax(s, axis=axis)
+
+
+class Activation(Layer):
+    """An element-wise activation ``y = f(x)``: backward multiplies by f'(x).
+
+    Subclasses define ``_f(x)`` and ``_df(x, y)`` (the derivative from the
+    cached input and output).
+    """
+
+    def __init__(self) -> None:
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+            x = as_array(x, "x")
+        y = self._f(x)
+        self._cache = (x, y)
+        return y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        x, y = self._need_cache(self._cache)
+        d = self._df(x, y)
+        d *= grad_out
+        return d
+
+    def derivative(self, x: Any) -> np.ndarray:
+        """f'(x) element-wise (the diagonal of the Jacobian)."""
+        xv = as_array(x, "x")
+        return self._df(xv, self._f(xv))
+
+    def jacobian(self, x: Any) -> np.ndarray:
+        """``J = diag(f'(x))`` for one vector ``x`` ``(n,)``: ``(n, n)``."""
+        xv = as_array(x, "x", ndim=1)
+        return np.diag(self.derivative(xv))
+
+
+class Sigmoid(Activation):
+    """σ(x) = 1 / (1 + e^(−x)); σ'(x) = σ(x)(1 − σ(x)) (lecture), stable for any x."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return expit(x)
+
+    def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        d = 1 - y
+        d *= y
+        return d
+
+
+class Tanh(Activation):
+    """tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ); tanh'(x) = 1 − tanh²(x)."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        d = y * y
+        np.subtract(1, d, out=d)
+        return d
+
+
+class ReLU(Activation):
+    """max(0, x); derivative 1 for x > 0 and 0 for x ≤ 0 (ReLU'(0) = 0)."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x > 0).astype(x.dtype)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        x, _ = self._need_cache(self._cache)
+        return np.where(x > 0, grad_out, 0).astype(grad_out.dtype, copy=False)
+
+
+class LeakyReLU(Activation):
+    """max(a·x, x) with slope a = 0.1 as in the lecture (0 < a < 1); derivative a for x ≤ 0."""
+
+    def __init__(self, negative_slope: float = 0.1) -> None:
+        super().__init__()
+        self.negative_slope = check_positive(negative_slope, "negative_slope")
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return np.where(x > 0, x, self.negative_slope * x)
+
+    def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
+
+    def config(self) -> dict[str, Any]:
+        return {"negative_slope": self.negative_slope}
+
+
+class ELU(Activation):
+    """x for x ≥ 0, α(eˣ − 1) for x < 0; derivative 1 for x ≥ 0, α·eˣ = y + α for x < 0."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = check_positive(alpha, "alpha")
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        # expm1 of min(x, 0) only: no overflow for large positive x
+        return np.where(x >= 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.where(x >= 0, 1.0, y + self.alpha).astype(x.dtype)
+
+    def config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+class Softmax(Layer):
+    """Row-wise softmax p = e^s / Σ e^(s_j) (max-shifted); its Jacobian D_ab = p_a(δ_ab − p_b).
+
+    Backward without forming D: for each row, ``Dᵀ g = p ⊙ (g − (g·p))``
+    (D is symmetric).
+    """
+
+    def __init__(self) -> None:
+        self._p: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+            x = as_array(x, "x")
+        p = softmax(x, axis=-1)
+        self._p = p
+        return p
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        p = self._need_cache(self._p)
+        dot = np.sum(grad_out * p, axis=-1, keepdims=True)
+        return p * (grad_out - dot)
+
+    def jacobian(self, x: Any) -> np.ndarray:
+        """``D = diag(p) − p pᵀ`` for one score vector ``x`` ``(n,)``."""
+        p = softmax(as_array(x, "x", ndim=1))
+        return np.diag(p) - np.outer(p, p)
