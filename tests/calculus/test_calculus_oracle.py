@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require_oracle
-from tolerances import FD_RTOL
 
+from conftest import require_oracle
 from lacv import calculus
+from tolerances import FD_RTOL
 
 #: name -> the function in NumPy; _torch_version gives the same in PyTorch
 CASES = {
