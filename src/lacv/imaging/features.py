@@ -146,7 +146,7 @@ def match_descriptors(features1: Features, features2: Features, *, ratio: float 
     features1, features2 : Features
         From :func:`detect_features` with the same method.
     ratio : float
-        Lowe's ratio threshold in (0, 1]: keep :math:`d_1 < r\\, d_2`.
+        Lowe's ratio threshold in (0, 1]: keep :math:`d_1 < r\\, d_2`; 1 disables the test.
     mutual : bool
         Keep only matches that are also the nearest neighbour from the second
         image back to the first.
@@ -168,29 +168,24 @@ def match_descriptors(features1: Features, features2: Features, *, ratio: float 
     n1, n2 = len(features1), len(features2)
     if n1 == 0 or n2 == 0:
         return _empty_matches()
-    norm = cv2.NORM_L2 if features1.method == "sift" else cv2.NORM_HAMMING
-    matcher = cv2.BFMatcher(norm, crossCheck=False)
+    # OpenCV's brute-force k-nearest-neighbour search, returned as arrays
+    if features1.method == "sift":
+        norm, dtype = cv2.NORM_L2, cv2.CV_32F
+    else:
+        norm, dtype = cv2.NORM_HAMMING, cv2.CV_32S
+    d1_desc, d2_desc = features1.descriptors, features2.descriptors
     k = 2 if n2 >= 2 else 1
-    knn = matcher.knnMatch(features1.descriptors, features2.descriptors, k=k)
-    idx1, idx2, d1, d2 = [], [], [], []
-    for pair in knn:
-        if not pair:
-            continue
-        idx1.append(pair[0].queryIdx)
-        idx2.append(pair[0].trainIdx)
-        d1.append(pair[0].distance)
-        d2.append(pair[1].distance if len(pair) > 1 else np.inf)
-    i1 = np.asarray(idx1, dtype=np.intp)
-    i2 = np.asarray(idx2, dtype=np.intp)
-    dist1 = np.asarray(d1, dtype=np.float64)
-    dist2 = np.asarray(d2, dtype=np.float64)
-    keep = dist1 < ratio * dist2
+    dist, nidx = cv2.batchDistance(d1_desc, d2_desc, dtype, normType=norm, K=k)
+    i1 = np.arange(n1, dtype=np.intp)
+    i2 = nidx[:, 0].astype(np.intp)
+    dist1 = dist[:, 0].astype(np.float64)
+    dist2 = dist[:, 1].astype(np.float64) if k == 2 else np.full(n1, np.inf)
+    keep = (i2 >= 0) & (dist1 < ratio * dist2)
+    if ratio == 1.0:
+        keep = i2 >= 0
     if mutual:
-        back = matcher.match(features2.descriptors, features1.descriptors)
-        nearest_back = np.full(n2, -1, dtype=np.intp)
-        for m in back:
-            nearest_back[m.queryIdx] = m.trainIdx
-        keep &= nearest_back[i2] == i1
+        _, back = cv2.batchDistance(d2_desc, d1_desc, dtype, normType=norm, K=1)
+        keep &= back[np.maximum(i2, 0), 0] == i1
     i1, i2, dist1, dist2 = i1[keep], i2[keep], dist1[keep], dist2[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(np.isfinite(dist2) & (dist2 > 0), dist1 / np.where(dist2 > 0, dist2, 1),
