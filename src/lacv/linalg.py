@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import scipy.linalg
 
 from lacv._validate import as_array, check_choice, check_positive, describe
 from lacv.errors import DegenerateError, IllConditionedWarning, InputError, RankDeficientWarning
@@ -286,6 +287,7 @@ def solve_least_squares(
     Examples
     --------
     >>> import numpy as np
+import scipy.linalg
     >>> from lacv.linalg import solve_least_squares
     >>> A = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
     >>> b = np.array([1.0, 2.0, 4.0])
@@ -303,9 +305,19 @@ def solve_least_squares(
         raise InputError(f"A: expected a matrix with at least one row and column, got shape "
                          f"{A_arr.shape}")
 
-    full_svd = method == "svd"
-    if full_svd:
+    X = None
+    if method == "svd" and A_arr.ndim == 2:
+        # one matrix: LAPACK's gelsd solves by SVD and returns the singular values too
+        rc = rcond if rcond is not None else max(m, n) * _EPS
+        check_positive(rc, "rcond", allow_zero=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, _, _, s = np.linalg.lstsq(A_arr, B, rcond=rc)
+    elif method == "svd":
         U, s, Vt = np.linalg.svd(A_arr, full_matrices=False)
+    elif method == "qr":
+        Q, R = np.linalg.qr(A_arr, mode="reduced")
+        # A = QR with orthonormal Q: R has A's singular values, at a fraction of the cost
+        s = np.linalg.svd(R, compute_uv=False)
     else:
         s = np.linalg.svd(A_arr, compute_uv=False)
     cutoff = _tolerance(s, A_arr.shape, None, rcond)
@@ -325,10 +337,10 @@ def solve_least_squares(
             raise DegenerateError(msg, singular_values=s)
         warnings.warn(msg + "; returning the minimum-norm solution (SVD)",
                       RankDeficientWarning, stacklevel=2)
-        if not full_svd:
-            U, s, Vt = np.linalg.svd(A_arr, full_matrices=False)
         used = "svd"
-        X = _svd_solve(U, s, Vt, B, cutoff)
+        if X is None or method != "svd":
+            U, s, Vt = np.linalg.svd(A_arr, full_matrices=False)
+            X = _svd_solve(U, s, Vt, B, cutoff)
     else:
         if np.any(effective > ILL_CONDITIONED):
             worst_k = float(np.max(kappa))
@@ -342,11 +354,15 @@ def solve_least_squares(
                 raise DegenerateError(msg, singular_values=s)
             warnings.warn(msg, IllConditionedWarning, stacklevel=2)
         if method == "svd":
-            X = _svd_solve(U, s, Vt, B, cutoff)
+            if X is None:
+                X = _svd_solve(U, s, Vt, B, cutoff)
         elif method == "qr":
-            Q, R = np.linalg.qr(A_arr, mode="reduced")
+            rhs = np.swapaxes(Q, -1, -2) @ B
             with np.errstate(over="ignore", invalid="ignore"):
-                X = np.linalg.solve(R, np.swapaxes(Q, -1, -2) @ B)
+                if R.ndim == 2:
+                    X = scipy.linalg.solve_triangular(R, rhs, check_finite=False)
+                else:  # stacks: LAPACK's triangular solver takes one matrix at a time
+                    X = np.linalg.solve(R, rhs)
         else:
             At = np.swapaxes(A_arr, -1, -2)
             with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -487,6 +503,7 @@ def solve_homogeneous(
     Examples
     --------
     >>> import numpy as np
+import scipy.linalg
     >>> from lacv.linalg import solve_homogeneous
     >>> A = np.array([[1.0, 1.0, -2.0], [2.0, -1.0, -1.0]])   # x = (1, 1, 1)/√3
     >>> r = solve_homogeneous(A)
