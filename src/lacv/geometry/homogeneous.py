@@ -100,7 +100,7 @@ def from_homogeneous(points_h: Any, *, return_mask: bool = False
     (array([[inf, inf],
            [ 1.,  1.]]), array([ True, False]))
     """
-    arr = as_array(points_h, "points_h", ndim=(1, 2))
+    arr = as_array(points_h, "points_h", ndim=(1, 2), allow_empty=True)
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if arr.shape[1] < 2:

@@ -1,0 +1,644 @@
+r"""Robust estimation: a vectorised RANSAC loop (MSAC scoring, preemption, LO, refinement).
+
+:func:`ransac` fits a transform to correspondences contaminated by outliers:
+
+1. **Batched hypotheses.** Minimal samples (``s`` distinct indices each) are
+   drawn ``B`` at a time and solved together by closed-form batched solvers
+   (:mod:`lacv.geometry._minimal`); degenerate samples (collinear triples,
+   orientation-flipping homographies) are rejected by their determinants.
+2. **Preemptive MSAC scoring.** Every hypothesis of the batch is scored on
+   a fixed random subset of ``m`` points (one ``matmul`` for all of them),
+   with the truncated quadratic (MSAC) cost ``Σ min(eᵢ², θ²)`` (Torr &
+   Zisserman 2000). Only the few best — and only those that beat the current
+   best on the same subset — are scored on all ``N`` points (Nistér's
+   preemptive RANSAC, 2005): at N = 10⁴ this is what makes the loop fast.
+3. **Local optimisation.** Each new best is improved by iterated weighted
+   least squares on its inliers (the "LO" step of Chum, Matas & Kittler
+   2003, in its iterated-least-squares form), before the stopping rule sees
+   its inlier count.
+4. **Exact stopping rule.** The loop stops after ``k`` samples, the least
+   number that contains an all-inlier sample with probability ``confidence``:
+   ``k = ⌈log(1 − p) / log(1 − q)⌉`` with ``q = C(I, s)/C(N, s)`` the exact
+   probability that ``s`` points drawn without replacement are all among the
+   ``I`` inliers found (H&Z §4.7.1 uses the with-replacement ``q = (I/N)^s``;
+   see :func:`required_trials`).
+5. **Final refinement.** The best model is re-estimated on all its inliers
+   and polished by Levenberg–Marquardt on the transfer error
+   (:mod:`lacv.geometry.refine`), then the inliers are re-selected (twice at
+   most).
+
+The same ``rng`` gives the same result; no model raises
+:class:`~lacv.errors.EstimationError` carrying the statistics.
+
+The model interface (for new model families)
+--------------------------------------------
+:func:`run_ransac` is the loop itself, independent of the geometry. It
+drives any object with these members (a *robust estimator*; a fundamental
+matrix estimator plugs in by providing them — its minimal solver may return
+up to three models per sample, and ``errors_sq`` would be the squared
+Sampson distance):
+
+``sample_size : int``
+    Points per minimal sample (4 for a homography, 7 for F).
+``n_points : int``
+    ``N``, the number of data points (correspondences).
+``solve_minimal(samples) -> models``
+    ``samples`` is ``(B, sample_size)`` int; return an array ``(M, ...)`` of
+    the models of the non-degenerate samples (``M`` may differ from ``B``:
+    degenerate samples give none, multi-solution solvers several).
+``errors_sq(models, idx) -> (M, K) ndarray``
+    Squared residuals (in the units of ``threshold²``) of ``M`` models on the
+    points ``idx`` (an int array), or on all ``N`` points when ``idx`` is
+    ``None``. ``inf`` or ``nan`` count as outliers.
+``fit_nonminimal(idx, weights) -> model``
+    A least-squares model (shape ``models.shape[1:]``) from the points
+    ``idx`` (more than ``sample_size``), with optional weights; raise
+    :class:`~lacv.errors.DegenerateError` when they do not determine one.
+``refine(model, idx) -> model``
+    The final polish on the inliers ``idx`` (may return ``model``).
+
+References
+----------
+.. [1] M. A. Fischler and R. C. Bolles, "Random sample consensus", CACM 24(6), 1981.
+.. [2] P. H. S. Torr and A. Zisserman, "MLESAC: a new robust estimator with
+   application to estimating image geometry", CVIU 78(1), 2000 (MSAC).
+.. [3] O. Chum, J. Matas and J. Kittler, "Locally optimized RANSAC", DAGM 2003.
+.. [4] D. Nistér, "Preemptive RANSAC for live structure and motion
+   estimation", MVA 16(5), 2005.
+.. [5] R. Hartley and A. Zisserman, *Multiple View Geometry*, 2nd ed., §4.7,
+   algorithm 4.5 and table 4.3.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from lacv._validate import (
+    as_points,
+    as_rng,
+    check_int,
+    check_positive,
+    check_probability,
+    check_same_length,
+)
+from lacv.errors import DegenerateError, EstimationError, InputError
+from lacv.geometry import _minimal
+from lacv.geometry.homogeneous import normalize_points
+from lacv.geometry.transforms import (
+    Affine,
+    Euclidean,
+    Homography,
+    Similarity,
+    Transform,
+    Translation,
+    dlt_normalized,
+    transform_class,
+)
+
+__all__ = [
+    "LoopResult",
+    "RobustEstimator",
+    "RobustResult",
+    "draw_samples",
+    "ransac",
+    "required_trials",
+    "run_ransac",
+]
+
+#: stands for "never": the trial count when no all-inlier sample can be drawn
+NEVER = np.iinfo(np.int64).max
+
+
+# --------------------------------------------------------------------------- stopping rule
+
+
+def required_trials(inlier_ratio: float, sample_size: int, confidence: float = 0.99, *,
+                    n_points: int | None = None) -> int:
+    r"""Samples needed to draw an all-inlier one with probability ``confidence``.
+
+    .. math:: k = \left\lceil \frac{\log(1 - p)}{\log(1 - q)} \right\rceil,\qquad
+              q = \varepsilon^s \;\text{or}\; q = \prod_{j=0}^{s-1} \frac{I - j}{N - j}
+
+    With ``n_points=None`` the textbook ``q = εˢ`` (drawing with replacement;
+    H&Z §4.7.1, eq. 4.18, table 4.3). With ``n_points = N`` the exact
+    probability for ``s`` distinct points drawn from ``N`` of which
+    ``I = round(ε N)`` are inliers, which is what :func:`ransac` draws.
+
+    Parameters
+    ----------
+    inlier_ratio : float
+        ``ε`` in [0, 1].
+    sample_size : int
+        ``s`` ≥ 1.
+    confidence : float
+        ``p`` in (0, 1).
+    n_points : int, optional
+        ``N`` for the exact rule.
+
+    Returns
+    -------
+    int
+        ``k`` ≥ 1; :data:`NEVER` (``2⁶³ − 1``) when ``q == 0``.
+
+    Examples
+    --------
+    >>> required_trials(0.5, 4, 0.99)        # H&Z table 4.3: s = 4, 50 % outliers
+    72
+    >>> required_trials(0.5, 4, 0.99, n_points=20)   # without replacement: fewer
+    60
+    """
+    eps = check_probability(inlier_ratio, "inlier_ratio", open_interval=False)
+    s = check_int(sample_size, "sample_size", minimum=1)
+    p = check_probability(confidence, "confidence")
+    if n_points is None:
+        q = eps ** s
+    else:
+        n = check_int(n_points, "n_points", minimum=s)
+        inl = round(eps * n)
+        q = 1.0
+        for j in range(s):
+            q *= max(inl - j, 0) / (n - j)
+    return _trials_for(q, p)
+
+
+def _trials_for(q: float, p: float) -> int:
+    if q <= 0.0:
+        return int(NEVER)
+    if q >= 1.0:
+        return 1
+    k = math.log(1.0 - p) / math.log1p(-q)
+    return max(1, min(int(NEVER), math.ceil(k - 1e-9)))
+
+
+def _exact_q(n_inliers: int, n: int, s: int) -> float:
+    q = 1.0
+    for j in range(s):
+        q *= max(n_inliers - j, 0) / (n - j)
+    return q
+
+
+def draw_samples(rng: np.random.Generator, n: int, size: int, count: int) -> np.ndarray:
+    """``count`` uniform samples of ``size`` distinct indices in ``[0, n)``, (count, size) int.
+
+    Draw ``rⱼ`` uniform in ``[0, n − j)`` and step it over the ``j`` indices
+    already taken (in increasing order): every ``size``-subset in every order
+    is equally likely, and no rejection loop is needed.
+    """
+    out = np.empty((count, size), dtype=np.int64)
+    for j in range(size):
+        r = rng.integers(0, n - j, count)
+        if j:
+            prev = np.sort(out[:, :j], axis=1)
+            for t in range(j):
+                r += r >= prev[:, t]
+        out[:, j] = r
+    return out
+
+
+# --------------------------------------------------------------------------- the generic loop
+
+
+class RobustEstimator(Protocol):
+    """The interface :func:`run_ransac` drives (see the module docstring)."""
+
+    sample_size: int
+    n_points: int
+
+    def solve_minimal(self, samples: np.ndarray) -> np.ndarray: ...
+
+    def errors_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray: ...
+
+    def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray: ...
+
+    def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    """What :func:`run_ransac` found (models in the estimator's own representation)."""
+
+    model: np.ndarray
+    inliers: np.ndarray
+    errors_sq: np.ndarray
+    n_trials: int
+    n_hypotheses: int
+    n_full_scores: int
+    n_local_optimizations: int
+    stopped: str
+    trials_needed: int
+
+
+def _msac(e: np.ndarray, thr2: float) -> np.ndarray:
+    # fmin ignores NaN: a point sent to infinity costs the full θ²
+    return np.fmin(e, thr2).sum(axis=-1)
+
+
+def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.999,
+               max_trials: int = 10000, rng: Any = None, batch_size: int = 64,
+               preemptive_points: int = 256, top_k: int = 3, lo_iterations: int = 4,
+               final_rounds: int = 2, min_inliers: int | None = None) -> LoopResult:
+    """The RANSAC loop over any :class:`RobustEstimator` (see the module docstring).
+
+    Parameters
+    ----------
+    est : RobustEstimator
+    threshold : float
+        Inlier threshold θ on the error (``errors_sq ≤ θ²``).
+    confidence : float
+        Probability of having drawn an all-inlier sample when stopping.
+    max_trials : int
+        Most minimal samples drawn.
+    rng : numpy.random.Generator, int or None
+    batch_size : int
+        Samples solved and scored together.
+    preemptive_points : int
+        Size ``m`` of the random subset hypotheses are first scored on; all
+        points are used when ``N < 2 m``.
+    top_k : int
+        Hypotheses per batch scored on all points.
+    lo_iterations : int
+        Iterated least-squares steps per local optimisation (0 disables LO).
+    final_rounds : int
+        Refine / re-select rounds on the final inliers (0: no refinement).
+    min_inliers : int, optional
+        Fewest inliers of an acceptable model (default ``sample_size``).
+
+    Returns
+    -------
+    LoopResult
+
+    Raises
+    ------
+    EstimationError
+        Every sample was degenerate, or the best model has fewer than
+        ``min_inliers`` inliers; ``.stats`` holds the search statistics.
+    """
+    rng = as_rng(rng)
+    n, s = int(est.n_points), int(est.sample_size)
+    thr2 = float(threshold) ** 2
+    min_inl = s if min_inliers is None else int(min_inliers)
+    if n < s:
+        raise InputError(f"expected at least {s} correspondences for a minimal sample, got {n}")
+
+    subset = rng.permutation(n)[:preemptive_points] if n >= 2 * preemptive_points else None
+    best: np.ndarray | None = None
+    best_cost = np.inf
+    best_sub_cost = np.inf
+    best_e: np.ndarray | None = None
+    n_best_inl = 0
+    trials = hyps = full_scores = n_lo = 0
+    needed = max_trials
+    # the first batch may be small: with few outliers a handful of samples suffice
+    batch = min(batch_size, 16)
+    while trials < min(needed, max_trials):
+        b = min(batch, max_trials - trials)
+        samples = draw_samples(rng, n, s, b)
+        trials += b
+        batch = batch_size
+        models = est.solve_minimal(samples)
+        m = models.shape[0]
+        if m == 0:
+            continue
+        hyps += m
+        if subset is not None:
+            sub_cost = _msac(est.errors_sq(models, subset), thr2)
+            order = np.argsort(sub_cost, kind="stable")[:top_k]
+            order = order[sub_cost[order] < best_sub_cost]
+            if order.size == 0:
+                continue
+            cand = models[order]
+        else:
+            cand = models
+        e = est.errors_sq(cand, None)
+        full_scores += cand.shape[0]
+        cost = _msac(e, thr2)
+        j = int(np.argmin(cost))
+        if not cost[j] < best_cost:
+            continue
+        model, e_j, c_j = cand[j], e[j], float(cost[j])
+        if lo_iterations > 0:
+            model, e_j, c_j, did = _local_optimization(est, model, e_j, c_j, thr2,
+                                                       lo_iterations)
+            n_lo += did
+        best, best_e, best_cost = model, e_j, c_j
+        if subset is not None:
+            best_sub_cost = float(_msac(e_j[subset], thr2))
+        n_best_inl = int(np.count_nonzero(e_j <= thr2))
+        needed = _trials_for(_exact_q(n_best_inl, n, s), confidence)
+
+    stats = {"n_points": n, "n_trials": trials, "n_hypotheses": hyps,
+             "best_inliers": n_best_inl, "min_inliers": min_inl, "threshold": threshold}
+    if best is None or best_e is None:
+        raise EstimationError(f"no model found: all {trials} minimal samples of {n} points were "
+                              "degenerate (collinear or coincident points?)", stats=stats)
+    if n_best_inl < min_inl:
+        raise EstimationError(f"no model found: the best of {hyps} hypotheses has {n_best_inl} "
+                              f"inliers, fewer than min_inliers = {min_inl}", stats=stats)
+
+    model, e_best = best, best_e
+    for _ in range(final_rounds):
+        inl = np.flatnonzero(e_best <= thr2)
+        if inl.size <= s:
+            break
+        try:
+            refined = est.refine(est.fit_nonminimal(inl, None), inl)
+        except DegenerateError:
+            break
+        e_new = est.errors_sq(refined[None], None)[0]
+        same = np.array_equal(e_new <= thr2, e_best <= thr2)
+        model, e_best = refined, e_new
+        if same:
+            break
+    inliers = e_best <= thr2
+    if np.count_nonzero(inliers) < min_inl:
+        raise EstimationError("no model found: after refinement the model keeps "
+                              f"{int(np.count_nonzero(inliers))} inliers, fewer than "
+                              f"min_inliers = {min_inl}", stats=stats)
+    stopped = "confidence reached" if trials >= needed else "max_trials reached"
+    return LoopResult(model, inliers, e_best, trials, hyps, full_scores, n_lo, stopped,
+                      int(min(needed, NEVER)))
+
+
+def _local_optimization(est: RobustEstimator, model: np.ndarray, e: np.ndarray, cost: float,
+                        thr2: float, iterations: int) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Iterated least squares on the inliers while the MSAC cost falls."""
+    s = est.sample_size
+    did = 0
+    for _ in range(iterations):
+        inl = np.flatnonzero(e <= thr2)
+        if inl.size <= s:
+            break
+        try:
+            cand = est.fit_nonminimal(inl, None)
+        except DegenerateError:
+            break
+        did = 1
+        e_new = est.errors_sq(cand[None], None)[0]
+        c_new = float(_msac(e_new, thr2))
+        if not c_new < cost:
+            break
+        stable = np.array_equal(e_new <= thr2, e <= thr2)
+        model, e, cost = cand, e_new, c_new
+        if stable:
+            break
+    return model, e, cost, did
+
+
+# --------------------------------------------------------------------------- transforms
+
+
+_MINIMAL: dict[type[Transform], Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]
+_MINIMAL = {
+    Translation: _minimal.translation_1pt,
+    Euclidean: _minimal.euclidean_2pt,
+    Similarity: _minimal.similarity_2pt,
+    Affine: _minimal.affine_3pt,
+    Homography: _minimal.homography_4pt,
+}
+
+
+class _TransformEstimator:
+    """A :class:`RobustEstimator` for the five transform families.
+
+    Works in globally Hartley-normalised coordinates (so the batched solvers
+    and the least-squares fits are well conditioned); errors are converted
+    back to pixels² by the destination's scale, so thresholds stay in pixels.
+    """
+
+    def __init__(self, cls: type[Transform], src: np.ndarray, dst: np.ndarray):
+        self.cls = cls
+        self.sample_size = cls.min_samples
+        self.n_points = src.shape[0]
+        self.src_px, self.dst_px = src, dst
+        self.sn, self.Ts = normalize_points(src)
+        self.dn, self.Td = normalize_points(dst)
+        if cls in (Translation, Euclidean):
+            # these families are closed under translations but not under scaling:
+            # both sides get one common scale so the family is the same when normalised
+            k = np.sqrt(self.Ts[0, 0] * self.Td[0, 0])
+            for pts, T in ((self.sn, self.Ts), (self.dn, self.Td)):
+                pts *= k / T[0, 0]
+                T[:2] *= k / T[0, 0]
+        self.scale2 = 1.0 / self.Td[0, 0] ** 2  # normalised² -> pixels²
+        self.src_h = np.vstack([self.sn.T, np.ones(self.n_points)])  # (3, N)
+        self.dst_t = np.ascontiguousarray(self.dn.T)  # (2, N)
+        self._sub_idx: np.ndarray | None = None
+        self._sub: tuple[np.ndarray, np.ndarray] = (self.src_h, self.dst_t)
+        self._solver = _MINIMAL[cls]
+
+    def solve_minimal(self, samples: np.ndarray) -> np.ndarray:
+        H, ok = self._solver(self.sn[samples], self.dn[samples])
+        return H[ok]
+
+    def errors_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        if idx is None:
+            sh, dt = self.src_h, self.dst_t
+        else:
+            if idx is not self._sub_idx:
+                self._sub_idx = idx
+                self._sub = (np.ascontiguousarray(self.src_h[:, idx]),
+                             np.ascontiguousarray(self.dst_t[:, idx]))
+            sh, dt = self._sub
+        e = _minimal.transfer_errors_sq(models, sh, dt, self.cls.projective)
+        e *= self.scale2
+        return e
+
+    def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        sn, dn = self.sn[idx], self.dn[idx]
+        if self.cls is Homography:
+            H = dlt_normalized(sn, dn, weights)
+            return H / np.linalg.norm(H)
+        # the affine families: closed forms are cheap in normalised coordinates
+        model = self.cls._fit(sn, dn, weights)
+        return np.array(model.matrix)
+
+    def to_pixels(self, model: np.ndarray) -> Transform:
+        M = np.linalg.solve(self.Td, model @ self.Ts)
+        if self.cls is Homography:
+            return Homography._trusted(M)
+        return self.cls._post_compose(M) if self.cls is Affine else _project_family(self.cls, M)
+
+    def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        from lacv.geometry.refine import _refine
+
+        if self.cls in (Translation, Affine):
+            return model  # linear: the least-squares fit already minimises the transfer error
+        T = _project_family(self.cls, model) if self.cls is not Homography else \
+            Homography._trusted(model)
+        ref = _refine(T, self.sn[idx], self.dn[idx], None, 20)
+        M = np.array(ref.model.matrix)
+        return M / np.linalg.norm(M) if self.cls is Homography else M
+
+
+def _project_family(cls: type[Transform], M: np.ndarray) -> Transform:
+    """A matrix known to be of the family (up to rounding) as an exact member of it."""
+    if cls is Translation:
+        return Translation(M[:2, 2])
+    if cls is Euclidean:
+        return Euclidean(float(np.arctan2(M[1, 0], M[0, 0])), M[:2, 2])
+    if cls is Similarity:
+        return Similarity(float(np.hypot(M[0, 0], M[1, 0])), float(np.arctan2(M[1, 0], M[0, 0])),
+                          M[:2, 2])
+    return cls._post_compose(M)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@dataclass(frozen=True)
+class RobustResult:
+    """The outcome of :func:`ransac`.
+
+    Attributes
+    ----------
+    model : Transform
+        The estimated transform.
+    inliers : (N,) ndarray of bool
+        Correspondences whose transfer error is at most ``threshold_px``.
+    n_inliers : int
+    n_trials : int
+        Minimal samples drawn.
+    inlier_rms_px : float
+        RMS transfer error over the inliers, in pixels.
+    residuals_px : (N,) ndarray
+        Transfer error of every correspondence under ``model`` (``inf`` for a
+        point sent to infinity).
+    threshold_px : float
+    confidence : float
+    trials_needed : int
+        The stopping rule's count for the final inlier ratio.
+    stopped : str
+        ``"confidence reached"`` or ``"max_trials reached"`` (``"all points"``
+        for a non-robust fit).
+    stats : dict
+        Hypotheses scored, full scorings, local optimisations.
+    """
+
+    model: Transform
+    inliers: np.ndarray
+    n_inliers: int
+    n_trials: int
+    inlier_rms_px: float
+    residuals_px: np.ndarray
+    threshold_px: float
+    confidence: float
+    trials_needed: int
+    stopped: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inlier_ratio(self) -> float:
+        """``n_inliers / N``."""
+        return self.n_inliers / self.inliers.size
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready dictionary of the result (matrix, counts, errors)."""
+        return {
+            "model": self.model.kind,
+            "matrix": np.asarray(self.model.matrix).tolist(),
+            "n_points": int(self.inliers.size),
+            "n_inliers": self.n_inliers,
+            "inlier_ratio": self.inlier_ratio,
+            "inlier_rms_px": self.inlier_rms_px,
+            "threshold_px": self.threshold_px,
+            "n_trials": self.n_trials,
+            "trials_needed": self.trials_needed,
+            "confidence": self.confidence,
+            "stopped": self.stopped,
+            **{k: v for k, v in self.stats.items()},
+        }
+
+
+def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.0,
+           confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
+           local_optimization: bool = True, refine: bool = True, batch_size: int = 64,
+           preemptive_points: int = 256, min_inliers: int | None = None) -> RobustResult:
+    """Robustly estimate a transform from correspondences with outliers.
+
+    See the module docstring for the algorithm: batched minimal samples,
+    preemptive MSAC scoring, local optimisation, the exact stopping rule and
+    a final Levenberg–Marquardt refinement on the inliers.
+
+    Parameters
+    ----------
+    src, dst : (N, 2) array_like
+        Tentative correspondences ``srcᵢ ↔ dstᵢ``.
+    model : Transform class or str
+        :class:`Homography` (default), :class:`Affine`, :class:`Similarity`,
+        :class:`Euclidean`, :class:`Translation`, or their names.
+    threshold_px : float
+        Inlier threshold on the transfer error ``|T(srcᵢ) − dstᵢ|``, pixels.
+    confidence : float
+        Probability, in (0, 1), of having drawn an all-inlier sample.
+    max_trials : int
+        Most minimal samples drawn.
+    rng : numpy.random.Generator, int or None
+        The same seed gives the same result.
+    local_optimization : bool
+        Improve each new best hypothesis by iterated least squares.
+    refine : bool
+        Finish with least squares and LM on all inliers.
+    batch_size : int
+        Samples solved and scored per batch.
+    preemptive_points : int
+        Size of the random subset for the first scoring (used when N ≥ twice it).
+    min_inliers : int, optional
+        Fewest inliers of an acceptable model (default: ``model.min_samples``).
+
+    Returns
+    -------
+    RobustResult
+
+    Raises
+    ------
+    InputError
+        Bad points, too few of them, or bad options.
+    EstimationError
+        No model found (all samples degenerate, too few inliers); the
+        exception's ``stats`` hold the search statistics.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> H = Homography([[1.0, 0.05, 10.0], [0.02, 0.95, -5.0], [1e-4, 0.0, 1.0]])
+    >>> src = rng.uniform(0, 640, (200, 2))
+    >>> dst = H(src) + rng.normal(0, 0.5, (200, 2))
+    >>> dst[:60] = rng.uniform(0, 640, (60, 2))            # 30 % outliers
+    >>> res = ransac(src, dst, Homography, threshold_px=3.0, rng=1)
+    >>> res.n_inliers >= 138, bool(res.inliers[:60].sum() <= 2)
+    (True, True)
+    """
+    cls = transform_class(model)
+    s = as_points(src, "src", min_count=cls.min_samples)
+    d = as_points(dst, "dst", min_count=cls.min_samples)
+    check_same_length(src=s, dst=d)
+    thr = check_positive(threshold_px, "threshold_px")
+    conf = check_probability(confidence, "confidence")
+    max_trials = check_int(max_trials, "max_trials", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    preemptive_points = check_int(preemptive_points, "preemptive_points", minimum=cls.min_samples)
+    if min_inliers is not None:
+        min_inliers = check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
+    generator = as_rng(rng)
+    try:
+        est = _TransformEstimator(cls, s, d)
+    except DegenerateError as exc:
+        raise EstimationError(f"no model found: {exc}", stats={"n_points": s.shape[0]}) from exc
+    loop = run_ransac(est, thr, confidence=conf, max_trials=max_trials, rng=generator,
+                      batch_size=batch_size, preemptive_points=preemptive_points,
+                      lo_iterations=4 if local_optimization else 0,
+                      final_rounds=2 if refine else 0, min_inliers=min_inliers)
+    T = est.to_pixels(loop.model)
+    resid = T.residuals(s, d)
+    inliers = resid <= thr
+    n_in = int(np.count_nonzero(inliers))
+    rms = float(np.sqrt(np.mean(resid[inliers] ** 2))) if n_in else float("inf")
+    stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,
+             "n_local_optimizations": loop.n_local_optimizations}
+    return RobustResult(T, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
+                        loop.trials_needed, loop.stopped, stats)
