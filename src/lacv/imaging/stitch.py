@@ -1,0 +1,727 @@
+r"""Panoramas from two or more images: match, estimate, chain, refine jointly, blend.
+
+The pipeline of Brown & Lowe (2007), with lacv's own estimation:
+
+1. Features in every image (OpenCV SIFT or ORB) and matches for every pair
+   (or neighbouring pairs of a long sequence), Lowe's ratio test and a mutual
+   check (:mod:`lacv.imaging.features`).
+2. Each pair's transform by :func:`lacv.geometry.ransac`; a pair is kept when
+   its inliers pass Brown & Lowe's verification, :math:`n_i > \alpha + \beta
+   n_f` with :math:`\alpha = 8, \beta = 0.3` (``n_f`` matches), and
+   ``n_i >= min_inliers``.
+3. The reference image is the centre of the maximum spanning tree of inlier
+   counts (the image with the fewest hops to the farthest one); each other
+   image is chained to it along the tree, :math:`T_c = T_p H_{c \to p}`.
+4. For three or more images, all transforms are refined jointly by
+   Levenberg–Marquardt (:func:`lacv.geometry.refine.levenberg_marquardt`) on
+   the symmetric transfer error of *every* kept pair's inliers, loops
+   included (H&Z §4.2.2, eq. 4.7):
+
+   .. math:: \min_{\{T_k\}} \sum_{(i,j)} \sum_{m}
+             \lVert \pi(T_j^{-1} T_i \tilde x_{im}) - x_{jm} \rVert^2 +
+             \lVert \pi(T_i^{-1} T_j \tilde x_{jm}) - x_{im} \rVert^2,
+
+   with the reference held at the identity (the gauge), so the error of a
+   long chain is spread over all pairs instead of accumulating.
+5. Gains equalise the exposure over the overlaps; the images are warped onto
+   a canvas that holds them all and blended (:mod:`lacv.imaging.blend`).
+
+References
+----------
+.. [1] M. Brown and D. G. Lowe, "Automatic Panoramic Image Stitching using
+   Invariant Features", IJCV 74(1), 2007.
+.. [2] R. Hartley and A. Zisserman, *Multiple View Geometry*, 2nd ed., 2003,
+   §4.2.2, §A6.2.
+.. [3] R. Szeliski, "Image Alignment and Stitching: A Tutorial", 2006, §5–6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lacv._validate import as_rng, check_choice, check_int, check_positive, describe
+from lacv.errors import DegenerateError, EstimationError, InputError
+from lacv.imaging.blend import BLENDS, blend, compensate_gains, largest_valid_rectangle
+from lacv.imaging.features import METHODS, Features, detect_features, match_descriptors
+from lacv.imaging.io import as_image
+from lacv.imaging.warp import canvas_bounds, warp_region
+
+__all__ = ["PairMatch", "Panorama", "match_pairs", "stitch"]
+
+#: Brown & Lowe's verification constants (n_inliers > ALPHA + BETA * n_matches)
+ALPHA = 8.0
+BETA = 0.3
+#: "auto" matches every pair up to this many images, neighbours beyond
+_ALL_PAIRS_UP_TO = 8
+
+
+@dataclass(frozen=True)
+class PairMatch:
+    """The matching and estimation of one pair of images.
+
+    Attributes
+    ----------
+    i, j : int
+        The images (``i < j``).
+    n_matches : int
+        Matches after the ratio test and mutual check.
+    n_inliers : int
+        RANSAC inliers (0 when no model was found).
+    inlier_rms_px : float
+        RMS transfer error of the inliers in image ``j`` (NaN when no model).
+    accepted : bool
+        Whether the pair links the two images in the panorama.
+    reason : str
+        Why it was accepted or rejected.
+    transform : Transform or None
+        Maps image ``i`` to image ``j`` (None when no model was found).
+    points_i, points_j : (M, 2) ndarray
+        The matched points.
+    inliers : (M,) bool ndarray
+        RANSAC's inliers among them.
+    """
+
+    i: int
+    j: int
+    n_matches: int
+    n_inliers: int
+    inlier_rms_px: float
+    accepted: bool
+    reason: str
+    transform: Any = field(repr=False)
+    points_i: np.ndarray = field(repr=False)
+    points_j: np.ndarray = field(repr=False)
+    inliers: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Panorama:
+    """A stitched panorama and how it was made.
+
+    Attributes
+    ----------
+    image : (H, W) or (H, W, 3) ndarray
+        The panorama, dtype of the inputs; zero where no image covers it.
+    mask : (H, W) bool ndarray
+        Where some image covers the panorama.
+    transforms : dict of int to Transform
+        For each stitched input, the transform (of the requested family) that
+        maps its pixels to panorama pixels, ``x' ~ T x``.
+    pairs : tuple of PairMatch
+        Every pair that was matched.
+    order : tuple of int
+        The stitched inputs: the reference first, then in the order the
+        spanning tree reached them.
+    reference : int
+        The reference image (the centre of the spanning tree).
+    tree : tuple of (int, int)
+        The spanning tree's edges ``(child, parent)``.
+    excluded : tuple of int
+        Inputs left out (only with ``allow_partial=True``).
+    chained_rms_px : float
+        RMS symmetric transfer error over all kept pairs' inliers with the
+        chained transforms (before joint refinement).
+    refined_rms_px : float
+        The same after joint refinement (equal when there was none).
+    refine_iterations : int
+        Levenberg–Marquardt iterations (0 when there was no refinement).
+    gains : dict of int to float
+        Exposure gain applied to each stitched input.
+    crop : tuple of int or None
+        ``(x, y, width, height)`` of the crop taken from the full canvas, or
+        None when not cropped.
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    transforms: dict[int, Any]
+    pairs: tuple[PairMatch, ...]
+    order: tuple[int, ...]
+    reference: int
+    tree: tuple[tuple[int, int], ...]
+    excluded: tuple[int, ...]
+    chained_rms_px: float
+    refined_rms_px: float
+    refine_iterations: int
+    gains: dict[int, float]
+    crop: tuple[int, int, int, int] | None
+
+    def accepted_pairs(self) -> tuple[PairMatch, ...]:
+        """The pairs that link images of the panorama."""
+        return tuple(p for p in self.pairs if p.accepted)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _pair_list(n: int, pairs: str) -> list[tuple[int, int]]:
+    if pairs == "all" or (pairs == "auto" and n <= _ALL_PAIRS_UP_TO):
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    # neighbours in the given order (a sequence): each image with the next two
+    return [(i, j) for i in range(n) for j in (i + 1, i + 2) if j < n]
+
+
+def match_pairs(images: Sequence[Any], model: Any = "homography", *, features: str = "sift",
+                max_features: int = 4000, ratio: float = 0.8, mutual: bool = True,
+                pairs: str = "auto", threshold_px: float = 3.0, min_inliers: int = 15,
+                rng: np.random.Generator | int | None = 0,
+                progress: Callable[[int, int], None] | None = None) -> list[PairMatch]:
+    """Match and estimate every pair of images (steps 1 and 2 of :func:`stitch`).
+
+    Parameters are those of :func:`stitch`.
+
+    Returns
+    -------
+    list of PairMatch
+        One per pair examined, accepted or not.
+    """
+    from lacv.geometry import transform_class
+
+    cls = transform_class(model)
+    check_choice(features, "features", METHODS)
+    check_choice(pairs, "pairs", ("auto", "all", "neighbours"))
+    check_positive(threshold_px, "threshold_px")
+    check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
+    gen = as_rng(rng)
+    imgs = [as_image(im, f"images[{k}]") for k, im in enumerate(images)]
+    feats = [detect_features(im, features, max_features=max_features) for im in imgs]
+    todo = _pair_list(len(imgs), pairs)
+    results = []
+    for done, (i, j) in enumerate(todo, start=1):
+        results.append(_match_pair(feats, i, j, cls, ratio, mutual, threshold_px,
+                                   min_inliers, gen))
+        if progress is not None:
+            progress(done, len(todo))
+    return results
+
+
+def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, mutual: bool,
+                threshold_px: float, min_inliers: int, gen: np.random.Generator) -> PairMatch:
+    from lacv.geometry.robust import ransac
+
+    m = match_descriptors(feats[i], feats[j], ratio=ratio, mutual=mutual)
+    n = len(m)
+    none = np.zeros(n, bool)
+    if n < max(min_inliers, cls.min_samples + 1):
+        return PairMatch(i, j, n, 0, float("nan"), False,
+                         f"too few matches ({n} < {max(min_inliers, cls.min_samples + 1)})",
+                         None, m.points1, m.points2, none)
+    try:
+        result = ransac(m.points1, m.points2, model=cls, threshold_px=threshold_px, rng=gen)
+    except (EstimationError, DegenerateError) as exc:
+        return PairMatch(i, j, n, 0, float("nan"), False, f"no model: {exc}", None,
+                         m.points1, m.points2, none)
+    n_in = int(result.n_inliers)
+    inliers = np.asarray(result.inliers, bool)
+    needed = max(min_inliers, int(np.floor(ALPHA + BETA * n)) + 1)
+    accepted = n_in >= needed
+    reason = (f"{n_in} inliers of {n} matches" if accepted else
+              f"too few inliers ({n_in} of {n} matches; needs {needed})")
+    return PairMatch(i, j, n, n_in, float(result.inlier_rms_px), accepted, reason,
+                     result.model, m.points1, m.points2, inliers)
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+def _components(n: int, accepted: list[PairMatch]) -> list[list[int]]:
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for p in accepted:
+        parent[find(p.i)] = find(p.j)
+    groups: dict[int, list[int]] = {}
+    for k in range(n):
+        groups.setdefault(find(k), []).append(k)
+    return list(groups.values())
+
+
+def _spanning_tree(nodes: list[int], accepted: list[PairMatch]) -> dict[int, list[tuple[int, Any]]]:
+    """Kruskal's maximum spanning tree of inlier counts: adjacency with edge pairs."""
+    parent = {k: k for k in nodes}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    adjacency: dict[int, list[tuple[int, Any]]] = {k: [] for k in nodes}
+    for p in sorted(accepted, key=lambda q: (-q.n_inliers, q.i, q.j)):
+        if p.i not in parent or p.j not in parent:
+            continue
+        a, b = find(p.i), find(p.j)
+        if a != b:
+            parent[a] = b
+            adjacency[p.i].append((p.j, p))
+            adjacency[p.j].append((p.i, p))
+    return adjacency
+
+
+def _hops_from(start: int, adjacency: dict[int, list[tuple[int, Any]]]) -> dict[int, int]:
+    hops = {start: 0}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for b, _ in adjacency[a]:
+                if b not in hops:
+                    hops[b] = hops[a] + 1
+                    nxt.append(b)
+        frontier = nxt
+    return hops
+
+
+def _tree_centre(adjacency: dict[int, list[tuple[int, Any]]]) -> int:
+    def key(k: int) -> tuple[int, int, int]:
+        eccentricity = max(_hops_from(k, adjacency).values())
+        strength = sum(p.n_inliers for _, p in adjacency[k])
+        return eccentricity, -strength, k
+
+    return min(adjacency, key=key)
+
+
+def _chain(reference: int, adjacency: dict[int, list[tuple[int, Any]]]
+           ) -> tuple[dict[int, np.ndarray], list[int], list[tuple[int, int]]]:
+    """Transforms to the reference's frame along the tree (breadth first)."""
+    transforms = {reference: np.eye(3)}
+    order = [reference]
+    edges = []
+    frontier = [reference]
+    while frontier:
+        nxt = []
+        for parent in frontier:
+            for child, pair in adjacency[parent]:
+                if child in transforms:
+                    continue
+                H = np.asarray(pair.transform.matrix, float)  # maps pair.i -> pair.j
+                child_to_parent = H if pair.i == child else np.linalg.inv(H)
+                T = transforms[parent] @ child_to_parent
+                transforms[child] = T / _scale(T)
+                order.append(child)
+                edges.append((child, parent))
+                nxt.append(child)
+        frontier = nxt
+    return transforms, order, edges
+
+
+def _scale(T: np.ndarray) -> float:
+    return float(T[2, 2]) if abs(T[2, 2]) > 1e-12 else float(np.linalg.norm(T))
+
+
+# --------------------------------------------------------------------------- refinement
+
+
+def _normaliser(shape: tuple[int, ...]) -> np.ndarray:
+    """Hartley-style: image centre to the origin, the longer side to length 2."""
+    h, w = shape[:2]
+    s = 2.0 / max(h, w)
+    return np.array([[s, 0.0, -s * (w - 1) / 2.0], [0.0, s, -s * (h - 1) / 2.0],
+                     [0.0, 0.0, 1.0]])
+
+
+class _Family:
+    """A transform family in normalised coordinates: ``T̂(p)`` and ``∂T̂/∂p``.
+
+    ``T̂ = N_r M N_i⁻¹`` with ``M`` in the family (pixels). Homographies vary
+    the eight entries of ``T̂`` other than its largest one (fixed: the scale
+    gauge); the affine families vary linear coordinates of ``M``; the
+    Euclidean family its angle and translation.
+    """
+
+    def __init__(self, kind: str, T0_hat: np.ndarray, Nr: np.ndarray, Ni: np.ndarray) -> None:
+        self.kind = kind
+        self.T0 = T0_hat
+        self.Nr = Nr
+        self.Ni_inv = np.linalg.inv(Ni)
+        if kind == "homography":
+            fixed = int(np.argmax(np.abs(T0_hat)))
+            basis = [np.eye(9)[k].reshape(3, 3) for k in range(9) if k != fixed]
+        elif kind == "affine":
+            basis = [self._lift(np.eye(9)[k].reshape(3, 3)) for k in range(6)]
+        elif kind == "similarity":
+            basis = [self._lift(np.array(m, float)) for m in (
+                [[1, 0, 0], [0, 1, 0], [0, 0, 0]], [[0, -1, 0], [1, 0, 0], [0, 0, 0]],
+                [[0, 0, 1], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 1], [0, 0, 0]])]
+        elif kind == "translation":
+            basis = [self._lift(np.array(m, float)) for m in (
+                [[0, 0, 1], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 1], [0, 0, 0]])]
+        elif kind == "euclidean":
+            M0 = np.linalg.inv(Nr) @ T0_hat @ Ni
+            self.theta0 = float(np.arctan2(M0[1, 0], M0[0, 0]))
+            self.t0 = M0[:2, 2].copy()
+            basis = []
+        else:  # pragma: no cover - transform_class admits only the five families
+            raise InputError(f"model: unsupported family {kind!r}")
+        self.basis = np.array(basis) if basis else np.zeros((0, 3, 3))
+        self.dof = 3 if kind == "euclidean" else len(basis)
+
+    def _lift(self, E: np.ndarray) -> np.ndarray:
+        return self.Nr @ E @ self.Ni_inv
+
+    def _euclid(self, p: np.ndarray) -> np.ndarray:
+        c, s = np.cos(self.theta0 + p[0]), np.sin(self.theta0 + p[0])
+        return np.array([[c, -s, self.t0[0] + p[1]], [s, c, self.t0[1] + p[2]], [0, 0, 1.0]])
+
+    def matrix(self, p: np.ndarray) -> np.ndarray:
+        if self.kind == "euclidean":
+            return self._lift(self._euclid(p))
+        return self.T0 + np.tensordot(p, self.basis, axes=1)
+
+    def derivatives(self, p: np.ndarray) -> np.ndarray:
+        """``∂T̂/∂p_k``, shape (dof, 3, 3)."""
+        if self.kind == "euclidean":
+            c, s = np.cos(self.theta0 + p[0]), np.sin(self.theta0 + p[0])
+            dR = np.array([[-s, -c, 0.0], [c, -s, 0.0], [0.0, 0.0, 0.0]])
+            dx = np.zeros((3, 3))
+            dx[0, 2] = 1.0
+            dy = np.zeros((3, 3))
+            dy[1, 2] = 1.0
+            return np.array([self._lift(dR), self._lift(dx), self._lift(dy)])
+        return self.basis
+
+
+def _transfer(Ti: np.ndarray, Tj: np.ndarray, pi: np.ndarray, pj: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residuals π(T_j⁻¹ T_i x̃_i) − x_j and the row vectors a_u, a_v of their derivatives.
+
+    With ``q = G_j T_i x̃`` (``G_j = T_j⁻¹``), ``dq = G_j (dT_i x̃ − dT_j q)`` and
+    ``du = c_u · dq`` with ``c_u = (1, 0, −u)/q₂``, so ``du = a_u · (dT_i x̃ − dT_j q)``
+    with ``a_u = c_u G_j`` (and likewise for v).
+    """
+    Gj = np.linalg.inv(Tj)
+    xh = np.column_stack([pi, np.ones(len(pi))])
+    q = xh @ (Gj @ Ti).T
+    u = q[:, 0] / q[:, 2]
+    v = q[:, 1] / q[:, 2]
+    res = np.column_stack([u - pj[:, 0], v - pj[:, 1]])
+    inv_q2 = 1.0 / q[:, 2]
+    a_u = (Gj[0][None, :] - u[:, None] * Gj[2][None, :]) * inv_q2[:, None]
+    a_v = (Gj[1][None, :] - v[:, None] * Gj[2][None, :]) * inv_q2[:, None]
+    return res, np.stack([a_u, a_v], axis=1), q
+
+
+def _refine_jointly(kind: str, shapes: list[tuple[int, ...]], reference: int,
+                    transforms: dict[int, np.ndarray], accepted: list[PairMatch]
+                    ) -> tuple[dict[int, np.ndarray], float, float, int]:
+    """Levenberg–Marquardt over all transforms but the reference's (see the module notes)."""
+    from lacv.geometry.refine import levenberg_marquardt
+
+    nodes = sorted(transforms)
+    N = {k: _normaliser(shapes[k]) for k in nodes}
+    scale_px = {k: 1.0 / N[k][0, 0] for k in nodes}  # normalised units -> pixels
+    Nr = N[reference]
+    families: dict[int, _Family] = {}
+    offsets: dict[int, int] = {}
+    d = 0
+    for k in nodes:
+        if k == reference:
+            continue
+        That = Nr @ transforms[k] @ np.linalg.inv(N[k])
+        That = That / np.abs(That).max()
+        families[k] = _Family(kind, That, Nr, N[k])
+        offsets[k] = d
+        d += families[k].dof
+    T_ref_hat = np.eye(3)
+    # the correspondences, in normalised coordinates
+    data = []
+    for p in accepted:
+        if p.i in transforms and p.j in transforms:
+            pi = p.points_i[p.inliers]
+            pj = p.points_j[p.inliers]
+            hi = np.column_stack([pi, np.ones(len(pi))]) @ N[p.i].T
+            hj = np.column_stack([pj, np.ones(len(pj))]) @ N[p.j].T
+            data.append((p.i, p.j, hi[:, :2], hj[:, :2]))
+    m = sum(4 * len(x[2]) for x in data)
+
+    def matrices(x: np.ndarray) -> dict[int, np.ndarray]:
+        mats = {reference: T_ref_hat}
+        for k, fam in families.items():
+            mats[k] = fam.matrix(x[offsets[k]:offsets[k] + fam.dof])
+        return mats
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        mats = matrices(x)
+        out = []
+        for i, j, pi, pj in data:
+            r_ij, _, _ = _transfer(mats[i], mats[j], pi, pj)
+            r_ji, _, _ = _transfer(mats[j], mats[i], pj, pi)
+            out += [(r_ij * scale_px[j]).ravel(), (r_ji * scale_px[i]).ravel()]
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        mats = matrices(x)
+        J = np.zeros((m, d))
+        derivs = {k: fam.derivatives(x[offsets[k]:offsets[k] + fam.dof])
+                  for k, fam in families.items()}
+        row = 0
+        for i, j, pi, pj in data:
+            for (a, b, pa, pb) in ((i, j, pi, pj), (j, i, pj, pi)):
+                n = len(pa)
+                _, A, q = _transfer(mats[a], mats[b], pa, pb)
+                rows = slice(row, row + 2 * n)
+                xh = np.column_stack([pa, np.ones(n)])
+                if a in families:
+                    # ∂r/∂p_k = a · (∂T_a/∂p_k x̃)
+                    Bx = np.einsum("kab,nb->nka", derivs[a], xh)
+                    block = np.einsum("nca,nka->nck", A, Bx) * scale_px[b]
+                    J[rows, offsets[a]:offsets[a] + families[a].dof] += block.reshape(2 * n, -1)
+                if b in families:
+                    Bq = np.einsum("kab,nb->nka", derivs[b], q)
+                    block = -np.einsum("nca,nka->nck", A, Bq) * scale_px[b]
+                    J[rows, offsets[b]:offsets[b] + families[b].dof] += block.reshape(2 * n, -1)
+                row += 2 * n
+        return J
+
+    x0 = np.zeros(d)
+    r0 = residuals(x0)
+    before = float(np.sqrt(np.mean(r0 ** 2) * 2)) if r0.size else 0.0
+    result = levenberg_marquardt(residuals, jacobian, x0, max_iterations=50, ftol=1e-10,
+                                 xtol=1e-12, gtol=1e-12)
+    after = float(np.sqrt(np.mean(result.residuals ** 2) * 2)) if r0.size else 0.0
+    mats = matrices(result.x)
+    refined = {}
+    for k in nodes:
+        T = np.linalg.inv(Nr) @ mats[k] @ N[k]
+        refined[k] = T / _scale(T)
+    return refined, before, after, int(result.iterations)
+
+
+def _transfer_rms_px(transforms: dict[int, np.ndarray], accepted: list[PairMatch]) -> float:
+    """RMS of the symmetric transfer errors (per point, in pixels) over all kept pairs."""
+    sq, count = 0.0, 0
+    for p in accepted:
+        if p.i not in transforms or p.j not in transforms:
+            continue
+        pi, pj = p.points_i[p.inliers], p.points_j[p.inliers]
+        r1, _, _ = _transfer(transforms[p.i], transforms[p.j], pi, pj)
+        r2, _, _ = _transfer(transforms[p.j], transforms[p.i], pj, pi)
+        sq += float((r1 ** 2).sum() + (r2 ** 2).sum())
+        count += 2 * len(pi)
+    return float(np.sqrt(sq / count)) if count else 0.0
+
+
+# --------------------------------------------------------------------------- stitch
+
+
+def _label(k: int, names: Sequence[str] | None) -> str:
+    return f"{k} ({names[k]!r})" if names is not None else str(k)
+
+
+def _as_float01(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    return image.astype(np.float32)
+
+
+def _from_float01(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.uint8:
+        return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+    if dtype == np.uint16:
+        return np.clip(np.rint(image * 65535.0), 0, 65535).astype(np.uint16)
+    return image.astype(np.float32)
+
+
+def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = "sift",
+           max_features: int = 4000, ratio: float = 0.8, mutual: bool = True,
+           pairs: str = "auto", threshold_px: float = 3.0, min_inliers: int = 15,
+           refine: bool = True, blend_method: str = "feather", gain_compensation: bool = True,
+           crop: bool = False, allow_partial: bool = False,
+           names: Sequence[str] | None = None, rng: np.random.Generator | int | None = 0,
+           progress: Callable[[int, int], None] | None = None) -> Panorama:
+    """Stitch two or more overlapping images into a panorama.
+
+    Parameters
+    ----------
+    images : sequence of (H, W) or (H, W, 3) array_like
+        Grey or RGB, uint8 / uint16 / float in [0, 1]; any order.
+    model : {"homography", "affine", "similarity", "euclidean", "translation"} or Transform class
+        The family of every transform (a homography for a rotating camera or a
+        planar scene; affine and below for scans and flat-bed captures).
+    features : {"sift", "orb"}
+    max_features : int
+        Keypoints per image.
+    ratio : float
+        Lowe's ratio threshold.
+    mutual : bool
+        Keep only mutual nearest neighbours.
+    pairs : {"auto", "all", "neighbours"}
+        Which pairs to match: every pair, or each image with the next two of
+        the sequence (``"auto"``: every pair up to 8 images).
+    threshold_px : float
+        RANSAC inlier threshold, in pixels.
+    min_inliers : int
+        The fewest inliers that link two images.
+    refine : bool
+        Refine all transforms jointly (three or more images).
+    blend_method : {"feather", "multiband", "none"}
+    gain_compensation : bool
+        Equalise exposure between images.
+    crop : bool
+        Crop to the largest rectangle that every pixel of is covered.
+    allow_partial : bool
+        When some images connect to nothing, stitch the largest connected
+        group and list the rest in :attr:`Panorama.excluded` instead of
+        raising.
+    names : sequence of str, optional
+        Names of the images (file names) for error messages.
+    rng : numpy.random.Generator, int or None
+        Randomness of RANSAC.
+    progress : callable ``(done, total)``, optional
+        Called after each pair is matched.
+
+    Returns
+    -------
+    Panorama
+
+    Raises
+    ------
+    InputError
+        Fewer than two images, or a bad image or option.
+    EstimationError
+        Some images connect to no other (named in the message; see
+        ``allow_partial``), or no pair connects at all.
+    DegenerateError
+        The transforms send an image to infinity or make the canvas too large.
+
+    Examples
+    --------
+    >>> from lacv.imaging import panorama_scene
+    >>> pano = stitch(panorama_scene(3).images)
+    >>> pano.reference, len(pano.transforms)
+    (1, 3)
+    """
+    from lacv.geometry import transform_class
+
+    if isinstance(images, np.ndarray) and images.ndim in (2, 3) and images.dtype != object:
+        raise InputError(f"images: expected a sequence of images, got one image {describe(images)}")
+    try:
+        items = list(images)
+    except TypeError:
+        raise InputError(f"images: expected a sequence of images, got {describe(images)}") from None
+    if len(items) < 2:
+        raise InputError(f"images: expected at least two images to stitch, got {len(items)}")
+    if names is not None and len(names) != len(items):
+        raise InputError(f"names: expected {len(items)} names, got {len(names)}")
+    cls = transform_class(model)
+    check_choice(blend_method, "blend_method", BLENDS)
+    imgs = [as_image(im, f"images[{k}]") for k, im in enumerate(items)]
+    colour = any(im.ndim == 3 for im in imgs)
+    dtypes = {im.dtype for im in imgs}
+    out_dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float32)
+
+    results = match_pairs(imgs, cls, features=features, max_features=max_features, ratio=ratio,
+                          mutual=mutual, pairs=pairs, threshold_px=threshold_px,
+                          min_inliers=min_inliers, rng=rng, progress=progress)
+    accepted = [p for p in results if p.accepted]
+    groups = _components(len(imgs), accepted)
+    groups.sort(key=lambda g: (-len(g), -sum(p.n_inliers for p in accepted if p.i in g), g[0]))
+    main = groups[0]
+    if len(main) < 2:
+        best = max(results, key=lambda p: p.n_inliers)
+        raise EstimationError(
+            f"no two images overlap enough to stitch: the best pair, {_label(best.i, names)} and "
+            f"{_label(best.j, names)}, has {best.n_matches} matches and {best.n_inliers} "
+            f"inliers ({best.reason})", stats={"pairs": [p.reason for p in results]})
+    left_out = sorted(k for g in groups[1:] for k in g)
+    if left_out and not allow_partial:
+        details = []
+        for k in left_out:
+            mine = [p for p in results if k in (p.i, p.j)]
+            top = max(mine, key=lambda p: p.n_inliers) if mine else None
+            details.append(f"{_label(k, names)}" + (
+                f" (best: {top.n_inliers} inliers with image "
+                f"{top.j if top.i == k else top.i})" if top else ""))
+        raise EstimationError(
+            f"{len(left_out)} image(s) connect to none of the largest group "
+            f"{sorted(main)}: " + ", ".join(details)
+            + "; pass allow_partial=True (--partial) to stitch the largest group only",
+            stats={"excluded": left_out})
+
+    adjacency = _spanning_tree(main, accepted)
+    reference = _tree_centre(adjacency)
+    transforms, order, edges = _chain(reference, adjacency)
+    chained_rms = _transfer_rms_px(transforms, accepted)
+    refined_rms, iterations = chained_rms, 0
+    if refine and len(main) >= 3:
+        transforms, _, refined_rms, iterations = _refine_jointly(
+            cls.kind, [im.shape for im in imgs], reference, transforms, accepted)
+
+    canvas = canvas_bounds([imgs[k].shape for k in order], [transforms[k] for k in order])
+    floats = {}
+    for k in order:
+        f = _as_float01(imgs[k])
+        if colour and f.ndim == 2:
+            f = np.repeat(f[:, :, np.newaxis], 3, axis=2)
+        floats[k] = f
+    parts = [warp_region(floats[k], transforms[k], canvas) for k in order]
+    gains = np.ones(len(order))
+    if gain_compensation and len(order) >= 2:
+        gains = compensate_gains(parts)
+        parts = [type(p)(p.image * np.float32(g), p.mask, p.weight, p.x, p.y)
+                 for p, g in zip(parts, gains, strict=True)]
+    # draw the reference last so that it is on top for blend "none"
+    drawing = list(range(1, len(parts))) + [0]
+    image, mask = blend([parts[k] for k in drawing], canvas, blend_method)
+    crop_box = None
+    final = {k: canvas.offset @ transforms[k] for k in order}
+    if crop:
+        crop_box = _crop_box(mask)
+        x, y, w, h = crop_box
+        image, mask = image[y:y + h, x:x + w], mask[y:y + h, x:x + w]
+        shift = np.array([[1.0, 0, -x], [0, 1, -y], [0, 0, 1]])
+        final = {k: shift @ T for k, T in final.items()}
+    out = {k: _as_family(cls, final[k]) for k in order}
+    return Panorama(
+        image=_from_float01(image, out_dtype),
+        mask=mask,
+        transforms=out,
+        pairs=tuple(results),
+        order=tuple(order),
+        reference=reference,
+        tree=tuple(edges),
+        excluded=tuple(left_out),
+        chained_rms_px=chained_rms,
+        refined_rms_px=refined_rms,
+        refine_iterations=iterations,
+        gains={k: float(g) for k, g in zip(order, gains, strict=True)},
+        crop=crop_box,
+    )
+
+
+def _as_family(cls: Any, T: np.ndarray) -> Any:
+    T = T / _scale(T)
+    if cls.kind != "homography":
+        T = T.copy()
+        T[2] = (0.0, 0.0, 1.0)
+    return cls.from_matrix(T)
+
+
+def _crop_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    import cv2
+
+    h, w = mask.shape
+    factor = max(1, int(np.ceil(max(h, w) / 400)))
+    if factor == 1:
+        return largest_valid_rectangle(mask)
+    # on a reduced mask (a reduced pixel is valid only when all its pixels are)
+    small = cv2.resize(mask.astype(np.float32), (-(-w // factor), -(-h // factor)),
+                       interpolation=cv2.INTER_AREA)
+    x, y, cw, ch = largest_valid_rectangle(small >= 1.0 - 1e-6)
+    x0, y0 = x * factor, y * factor
+    x1, y1 = min((x + cw) * factor, w), min((y + ch) * factor, h)
+    # shrink until every pixel is valid (the reduction may have rounded at the borders)
+    while x1 > x0 and y1 > y0 and not mask[y0:y1, x0:x1].all():
+        x0, y0, x1, y1 = x0 + 1, y0 + 1, x1 - 1, y1 - 1
+    return x0, y0, x1 - x0, y1 - y0

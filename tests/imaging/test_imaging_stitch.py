@@ -1,0 +1,65 @@
+"""Stitching: ground truth of the built-in scenes, joint refinement, errors, blends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lacv.errors import EstimationError, InputError
+from lacv.imaging.scenes import corner_errors_px
+from lacv.imaging.stitch import stitch
+
+
+def _worst_corner_error(pano, scene):
+    ref = pano.reference
+    to_ref = np.linalg.inv(pano.transforms[ref].matrix)
+    return max(corner_errors_px(to_ref @ pano.transforms[k].matrix, scene.relative(k, ref),
+                                scene.images[k].shape)
+               .max() for k in pano.order)
+
+
+@pytest.fixture(scope="module")
+def pano4_result(pano4):
+    return stitch(pano4.images)
+
+
+def test_builtin_panorama_within_one_pixel(pano4, pano4_result):
+    p = pano4_result
+    assert sorted(p.order) == [0, 1, 2, 3] and p.excluded == ()
+    assert p.reference in (1, 2)  # a central view
+    assert _worst_corner_error(p, pano4) < 1.0
+    assert p.image.dtype == np.uint8 and p.image.shape[2] == 3
+    assert p.mask.mean() > 0.6
+    # every view lands inside the panorama
+    for k, T in p.transforms.items():
+        assert type(T).__name__ == "Homography"
+        corners = T(np.array([[0.0, 0], [239, 199]]))
+        assert corners.min() >= -0.5 and np.all(corners.max(axis=0) <= np.array(
+            p.image.shape[1::-1]) - 0.5)
+
+
+def test_refinement_lowers_the_transfer_error(pano4_result):
+    p = pano4_result
+    assert p.refine_iterations > 0
+    assert p.refined_rms_px <= p.chained_rms_px
+    assert p.refined_rms_px < 0.5
+
+
+def test_disconnected_image_is_named(pano4):
+    noise = np.random.default_rng(3).integers(0, 255, (200, 240, 3), dtype=np.uint8)
+    images = [pano4.images[0], pano4.images[1], noise]
+    with pytest.raises(EstimationError, match=r"2 \('noise.png'\)"):
+        stitch(images, names=["a.png", "b.png", "noise.png"])
+    p = stitch(images, allow_partial=True)
+    assert p.excluded == (2,) and sorted(p.transforms) == [0, 1]
+
+
+def test_stitch_arguments_are_checked(pano4):
+    with pytest.raises(InputError, match="at least two"):
+        stitch([pano4.images[0]])
+    with pytest.raises(InputError, match="sequence of images"):
+        stitch(pano4.images[0])
+    with pytest.raises(InputError, match="blend"):
+        stitch(pano4.images[:2], blend_method="poisson")
+    with pytest.raises(InputError, match="kind"):
+        stitch(pano4.images[:2], model="projective")
