@@ -1,0 +1,389 @@
+r"""The fundamental matrix from point correspondences: eight-point and seven-point.
+
+Convention (OpenCV's): a point ``x1`` of the first image and its match ``x2``
+in the second satisfy
+
+.. math:: \tilde x_2^T F \tilde x_1 = 0, \qquad \tilde x = (x, y, 1)^T .
+
+Each correspondence gives one row of a linear system :math:`A f = 0` in the
+nine entries of ``F`` read row by row (H&Z eq. 11.3):
+
+.. math:: a_i = (x_2 x_1,\; x_2 y_1,\; x_2,\; y_2 x_1,\; y_2 y_1,\; y_2,\; x_1,\; y_1,\; 1)
+
+— the lecture's DLT again, ``Ax = 0`` solved by the SVD null vector, plus
+the constraint that ``F`` has rank 2.
+
+- :func:`eight_point`: Hartley's normalised eight-point algorithm for
+  ``N ≥ 8`` (H&Z algorithm 11.1): normalise both point sets, take the SVD
+  null vector, set the smallest singular value of ``F̂`` to zero (the closest
+  rank-2 matrix in the Frobenius norm), undo the normalisation
+  ``F = T₂ᵀ F̂ T₁``.
+- :func:`seven_point`: the minimal solver (H&Z §11.1.2). Seven rows leave a
+  two-dimensional null space ``λF₁ + μF₂``; ``det(λF₁ + μF₂) = 0`` is a
+  homogeneous cubic with one or three real roots, so up to three solutions.
+
+Both have batched private forms (``_eight_point_batch``,
+``_seven_point_batch``) that the robust estimator calls on thousands of
+samples at once, without a Python loop over samples.
+
+References
+----------
+.. [1] R. Hartley and A. Zisserman, *Multiple View Geometry in Computer
+   Vision*, 2nd ed., 2003, §9.2 (F), §11.1 (eight- and seven-point), §11.2
+   (normalisation), algorithm 11.1.
+.. [2] R. Hartley, "In defense of the eight-point algorithm", IEEE TPAMI
+   19(6), 1997.
+.. [3] O. Chum, T. Werner and J. Matas, "Epipolar geometry estimation via
+   RANSAC benefits from the oriented epipolar constraint", ICPR 2004.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lacv._validate import as_array, as_points, check_same_length, describe
+from lacv.errors import DegenerateError, InputError
+from lacv.geometry.homogeneous import _as_weights, normalize_points
+
+__all__ = ["eight_point", "nearest_rank2", "seven_point"]
+
+#: σ₈/σ₁ of the normalised design matrix below which the null space counts as
+#: more than one-dimensional (points on a plane, or on a line, give rank ≤ 7)
+_NULLITY_RTOL = 1e-8
+#: a cubic whose largest end coefficient is below this fraction of its coefficient
+#: norm has no well-defined roots (the null space is itself degenerate)
+_CUBIC_RTOL = 1e-12
+#: relative size of an imaginary part of a cubic root still treated as rounding
+_IMAG_RTOL = 1e-7
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_correspondences(x1: Any, x2: Any, min_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``(N, 2)`` float arrays of equal length with at least ``min_count`` rows."""
+    a = as_points(x1, "x1")
+    b = as_points(x2, "x2")
+    check_same_length(x1=a, x2=b)
+    if a.shape[0] < min_count:
+        raise InputError(f"x1, x2: expected at least {min_count} correspondences, "
+                         f"got {a.shape[0]}")
+    return a, b
+
+
+def _design_rows(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    """Rows ``kron(x̃₂, x̃₁)`` of the epipolar system, shape ``(..., N, 9)`` (H&Z eq. 11.3)."""
+    shape = x1.shape[:-1]
+    A = np.empty((*shape, 9))
+    u1, v1 = x1[..., 0], x1[..., 1]
+    u2, v2 = x2[..., 0], x2[..., 1]
+    A[..., 0] = u2 * u1
+    A[..., 1] = u2 * v1
+    A[..., 2] = u2
+    A[..., 3] = v2 * u1
+    A[..., 4] = v2 * v1
+    A[..., 5] = v2
+    A[..., 6] = u1
+    A[..., 7] = v1
+    A[..., 8] = 1.0
+    return A
+
+
+def _unit(F: np.ndarray) -> np.ndarray:
+    """Scale ``(..., 3, 3)`` matrices to unit Frobenius norm (the scale of F is arbitrary)."""
+    n = np.sqrt(np.einsum("...ij,...ij->...", F, F))
+    return F / np.where(n > 0, n, 1.0)[..., None, None]
+
+
+def nearest_rank2(F: Any) -> np.ndarray:
+    r"""The closest rank-2 matrix in the Frobenius norm: drop the smallest singular value.
+
+    .. math:: F = U \operatorname{diag}(\sigma_1, \sigma_2, \sigma_3) V^T
+              \;\mapsto\; U \operatorname{diag}(\sigma_1, \sigma_2, 0) V^T
+
+    (Eckart–Young; H&Z §11.1.1.)
+
+    Parameters
+    ----------
+    F : (..., 3, 3) array_like
+        A matrix or a stack of them.
+
+    Returns
+    -------
+    (..., 3, 3) ndarray
+    """
+    M = as_array(F, "F", min_ndim=2, shape=(3, 3))
+    U, s, Vt = np.linalg.svd(M)
+    s = s.copy()
+    s[..., 2] = 0.0
+    return (U * s[..., None, :]) @ Vt
+
+
+def _denormalize(Fn: np.ndarray, T1: np.ndarray, T2: np.ndarray) -> np.ndarray:
+    """``F = T₂ᵀ F̂ T₁`` for a stack, scaled to unit norm."""
+    return _unit(T2.T @ Fn @ T1)
+
+
+# --------------------------------------------------------------------------- eight-point
+
+
+def eight_point(x1: Any, x2: Any, weights: Any = None) -> np.ndarray:
+    r"""Fundamental matrix by Hartley's normalised eight-point algorithm (``x₂ᵀ F x₁ = 0``).
+
+    1. Normalise each image's points: :math:`\hat x_k = T_k \tilde x_k`
+       (centroid at the origin, mean distance √2).
+    2. Stack one row :math:`\mathrm{kron}(\hat x_2, \hat x_1)^T` per
+       correspondence (times :math:`\sqrt{w_i}` when weighted) and take the
+       right singular vector of the smallest singular value.
+    3. Enforce rank 2 by zeroing the smallest singular value of :math:`\hat F`.
+    4. Denormalise: :math:`F = T_2^T \hat F T_1`, scaled to unit Frobenius norm.
+
+    (H&Z §11.2, algorithm 11.1.) The answer minimises the algebraic error
+    :math:`\sum_i w_i (\hat x_{2,i}^T \hat F \hat x_{1,i})^2`, not a geometric
+    one; :class:`~lacv.geometry.epipolar.Fundamental` refines it on the
+    Sampson distance.
+
+    Parameters
+    ----------
+    x1, x2 : (N, 2) array_like
+        Matching pixels of the first and second image, ``N ≥ 8``.
+    weights : (N,) array_like, optional
+        Non-negative weights of the correspondences (IRLS, local optimisation).
+
+    Returns
+    -------
+    (3, 3) ndarray
+        ``F`` of rank 2 and unit Frobenius norm, with ``x2ᵀ F x1 ≈ 0``.
+
+    Raises
+    ------
+    InputError
+        Fewer than 8 correspondences, mismatched lengths, NaN, bad weights.
+    DegenerateError
+        The design matrix has a null space of dimension ≥ 2 (e.g. all points
+        on one plane in space, or coincident points): ``F`` is not unique.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, (20, 3)) + (0, 0, 5)
+    >>> x1 = X[:, :2] / X[:, 2:] * 500 + 320
+    >>> Y = X + (1, 0, 0)
+    >>> x2 = Y[:, :2] / Y[:, 2:] * 500 + 320
+    >>> F = eight_point(x1, x2)
+    >>> r = np.einsum("ni,ij,nj->n", np.c_[x2, np.ones(20)], F, np.c_[x1, np.ones(20)])
+    >>> bool(np.abs(r).max() < 1e-9)
+    True
+    """
+    a, b = _check_correspondences(x1, x2, 8)
+    w = None if weights is None else _as_weights(weights, a.shape[0])
+    if w is not None and np.count_nonzero(w) < 8:
+        raise InputError(f"weights: expected at least 8 positive weights, got "
+                         f"{np.count_nonzero(w)}")
+    n1, T1 = normalize_points(a, w)
+    n2, T2 = normalize_points(b, w)
+    A = _design_rows(n1, n2)
+    if w is not None:
+        A = A * np.sqrt(w)[:, None]
+    _, s, Vt = np.linalg.svd(A, full_matrices=A.shape[0] < 9)
+    s_full = np.zeros(9)
+    s_full[:s.size] = s
+    if not s_full[7] > _NULLITY_RTOL * s_full[0]:
+        raise DegenerateError(
+            "x1, x2: the eight-point system has a null space of dimension ≥ 2 "
+            f"(σ₈/σ₁ = {s_full[7] / s_full[0]:.1e}): the correspondences do not determine F "
+            "uniquely (all points on one plane in space, or repeated points)",
+            singular_values=s_full)
+    Fn = nearest_rank2(Vt[-1].reshape(3, 3))
+    return _denormalize(Fn, T1, T2)
+
+
+def _eight_point_batch(x1n: np.ndarray, x2n: np.ndarray, weights: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Rank-2 eight-point on already normalised points, batched: ``(B, n, 2)`` → ``(B, 3, 3)``.
+
+    Solves through the 9×9 scatter ``AᵀA`` (one batched ``eigh``), which is
+    accurate enough on normalised coordinates; ``valid`` is false where the
+    null space is more than one-dimensional.
+    """
+    A = _design_rows(x1n, x2n)
+    if weights is not None:
+        A = A * np.sqrt(weights)[..., None]
+    M = np.swapaxes(A, -1, -2) @ A
+    evals, evecs = np.linalg.eigh(M)
+    F = evecs[..., :, 0].reshape(*A.shape[:-2], 3, 3)
+    # eigenvalues are σ²: the second-smallest must stand clear of rounding
+    valid = evals[..., 1] > _NULLITY_RTOL * evals[..., -1]
+    U, s, Vt = np.linalg.svd(F)
+    s = s.copy()
+    s[..., 2] = 0.0
+    return (U * s[..., None, :]) @ Vt, valid
+
+
+# --------------------------------------------------------------------------- seven-point
+
+
+def _det3(M: np.ndarray) -> np.ndarray:
+    """Determinants of a stack of 3×3 matrices by the rule of Sarrus (no LAPACK, no pivoting)."""
+    return (M[..., 0, 0] * (M[..., 1, 1] * M[..., 2, 2] - M[..., 1, 2] * M[..., 2, 1])
+            - M[..., 0, 1] * (M[..., 1, 0] * M[..., 2, 2] - M[..., 1, 2] * M[..., 2, 0])
+            + M[..., 0, 2] * (M[..., 1, 0] * M[..., 2, 1] - M[..., 1, 1] * M[..., 2, 0]))
+
+
+def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Seven-point solutions for ``B`` samples at once.
+
+    Parameters
+    ----------
+    x1, x2 : (B, 7, 2) ndarray
+        Samples, best already normalised (any common similarity per image).
+
+    Returns
+    -------
+    F : (B, 3, 3, 3) ndarray
+        Up to three solutions per sample (unit norm).
+    valid : (B, 3) ndarray of bool
+        Which solutions exist: real roots of the cubic, of a sample whose 7×9
+        system has rank 7, that satisfy the oriented epipolar constraint.
+
+    Notes
+    -----
+    With ``F = λF₁ + μF₂`` the determinant is the homogeneous cubic
+    :math:`c_3 λ^3 + c_2 λ^2 μ + c_1 λ μ^2 + c_0 μ^3` (H&Z §11.1.2). Its
+    coefficients come from four evaluations of :math:`f(t) = \det(tF_1 +
+    F_2)` at ``t = 0, ±1, 2``. The roots are taken in ``t = λ/μ`` when
+    ``|c₃| ≥ |c₀|`` and in ``s = μ/λ`` otherwise, so a root at infinity of
+    one form is a root at zero of the other and no division by a vanishing
+    leading coefficient happens. Roots come from the 3×3 companion matrices'
+    eigenvalues in one batched call.
+    """
+    B = x1.shape[0]
+    A = _design_rows(x1, x2)  # (B, 7, 9)
+    _, sv, Vt = np.linalg.svd(A, full_matrices=True)  # Vt (B, 9, 9)
+    F1 = Vt[:, 7].reshape(B, 3, 3)
+    F2 = Vt[:, 8].reshape(B, 3, 3)
+    rank_ok = sv[:, 6] > _NULLITY_RTOL * sv[:, 0]
+
+    f0 = _det3(F2)
+    fp = _det3(F1 + F2)
+    fm = _det3(F2 - F1)
+    f2 = _det3(2.0 * F1 + F2)
+    c0 = f0
+    c2 = 0.5 * (fp + fm) - f0
+    odd = 0.5 * (fp - fm)  # c3 + c1
+    c3 = (f2 - 4.0 * c2 - c0 - 2.0 * odd) / 6.0
+    c1 = odd - c3
+    coeffs = np.stack([c3, c2, c1, c0], axis=1)  # in powers of t = λ/μ, highest first
+    scale = np.sqrt(np.einsum("bk,bk->b", coeffs, coeffs))
+    use_t = np.abs(c3) >= np.abs(c0)
+    lead = np.where(use_t, c3, c0)
+    # in s = μ/λ the coefficient order reverses
+    poly = np.where(use_t[:, None], coeffs, coeffs[:, ::-1])
+    cubic_ok = np.abs(lead) > _CUBIC_RTOL * np.where(scale > 0, scale, 1.0)
+    safe_lead = np.where(cubic_ok, lead, 1.0)
+    comp = np.zeros((B, 3, 3))
+    comp[:, 0, :] = -poly[:, 1:] / safe_lead[:, None]
+    comp[:, 1, 0] = 1.0
+    comp[:, 2, 1] = 1.0
+    roots = np.linalg.eigvals(comp)  # (B, 3) complex
+    real = np.abs(roots.imag) <= _IMAG_RTOL * (1.0 + np.abs(roots.real))
+    r = roots.real
+    # t-form: F = t F1 + F2;  s-form: F = F1 + s F2
+    Fa = np.where(use_t[:, None, None, None], r[:, :, None, None] * F1[:, None] + F2[:, None],
+                  F1[:, None] + r[:, :, None, None] * F2[:, None])
+    Fa = _unit(Fa)
+    valid = real & (rank_ok & cubic_ok)[:, None]
+    valid &= _oriented_ok(Fa, x1, x2)
+    return Fa, valid
+
+
+def _epipole2(F: np.ndarray) -> np.ndarray:
+    """Left epipoles ``e₂`` (``Fᵀe₂ = 0``) of a stack of rank-2 matrices, by a cross product.
+
+    ``e₂`` is orthogonal to every column of ``F``, so the cross product of two
+    columns is ``e₂`` up to scale; the largest of the three products is used.
+    """
+    c0, c1, c2 = F[..., :, 0], F[..., :, 1], F[..., :, 2]
+    cands = np.stack([np.cross(c0, c1), np.cross(c0, c2), np.cross(c1, c2)], axis=-2)
+    norms = np.einsum("...ki,...ki->...k", cands, cands)
+    best = np.argmax(norms, axis=-1)
+    return np.take_along_axis(cands, best[..., None, None], axis=-2)[..., 0, :]
+
+
+def _oriented_ok(F: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    r"""The oriented epipolar constraint of Chum, Werner & Matas (2004) on each sample.
+
+    For a real scene seen by two cameras, :math:`(e_2 \times \tilde x_{2,i})
+    \cdot (F \tilde x_{1,i})` has the same sign for every correspondence; a
+    hypothesis whose sample mixes signs cannot come from points in front of
+    the cameras and is rejected before scoring.
+
+    ``F`` is ``(B, K, 3, 3)`` (K solutions per sample), ``x1``, ``x2`` are
+    ``(B, n, 2)``; returns ``(B, K)``.
+    """
+    e2 = _epipole2(F)  # (B, K, 3)
+    n = x1.shape[1]
+    h1 = np.concatenate([x1, np.ones((x1.shape[0], n, 1))], axis=2)  # (B, n, 3)
+    h2 = np.concatenate([x2, np.ones((x2.shape[0], n, 1))], axis=2)
+    l2 = np.einsum("bkij,bnj->bkni", F, h1)  # F x1
+    ex = np.cross(e2[:, :, None, :], h2[:, None, :, :])  # (B, K, n, 3)
+    sig = np.einsum("bkni,bkni->bkn", ex, l2)
+    # a point on the epipole itself has no sign; it neither confirms nor breaks the constraint
+    tol = 1e-12 * np.max(np.abs(sig), axis=2, keepdims=True)
+    pos = np.all(sig >= -tol, axis=2)
+    neg = np.all(sig <= tol, axis=2)
+    return pos | neg
+
+
+def seven_point(x1: Any, x2: Any) -> np.ndarray:
+    r"""All fundamental matrices through exactly seven correspondences (``x₂ᵀ F x₁ = 0``).
+
+    The seven rows :math:`\mathrm{kron}(\hat x_2, \hat x_1)^T` (on
+    Hartley-normalised points) leave a two-dimensional null space
+    :math:`\{\lambda F_1 + \mu F_2\}`; imposing :math:`\det F = 0` gives a cubic
+    in :math:`\lambda / \mu` with one or three real roots (H&Z §11.1.2).
+    Solutions that violate the oriented epipolar constraint (Chum et al. 2004)
+    — impossible for points in front of both cameras — are dropped.
+
+    Parameters
+    ----------
+    x1, x2 : (7, 2) array_like
+        Exactly seven correspondences.
+
+    Returns
+    -------
+    (K, 3, 3) ndarray
+        ``K`` ∈ {1, 2, 3} rank-2 solutions, each of unit Frobenius norm.
+
+    Raises
+    ------
+    InputError
+        Not exactly seven correspondences; NaN.
+    DegenerateError
+        The seven points do not give a two-dimensional null space (e.g. six
+        of them on a line or repeated), or no real solution survives.
+    """
+    a, b = _check_correspondences(x1, x2, 7)
+    if a.shape[0] != 7:
+        raise InputError(f"x1, x2: expected exactly 7 correspondences, got {a.shape[0]} "
+                         "(use eight_point for more)")
+    n1, T1 = normalize_points(a)
+    n2, T2 = normalize_points(b)
+    Fn, valid = _seven_point_batch(n1[None], n2[None])
+    if not valid[0].any():
+        raise DegenerateError("x1, x2: the seven correspondences give no valid fundamental "
+                              "matrix (a degenerate configuration, or no real root consistent "
+                              "with points in front of the cameras)")
+    return _denormalize(Fn[0][valid[0]], T1, T2)
+
+
+def _check_fundamental(F: Any, name: str = "F") -> np.ndarray:
+    """A finite ``(3, 3)`` matrix that is not all zero."""
+    M = as_array(F, name)
+    if M.shape != (3, 3):
+        raise InputError(f"{name}: expected a 3×3 matrix, got {describe(M)}")
+    if not np.any(M):
+        raise InputError(f"{name}: is all zeros")
+    return M

@@ -1,0 +1,550 @@
+r"""``Fundamental`` and ``Essential``: epipolar geometries as values, with robust estimation.
+
+Convention (OpenCV's): ``x2ᵀ F x1 = 0`` in pixels and ``x̂2ᵀ E x̂1 = 0`` in
+calibrated coordinates ``x̂ = K⁻¹ x̃``, ``E = [t]ₓR = K₂ᵀ F K₁``.
+
+Both are immutable values holding a 3×3 matrix of unit Frobenius norm, like
+the transforms of :mod:`lacv.geometry.transforms`, with classmethod
+constructors that return new values:
+
+- ``from_points`` — all correspondences, no outliers: the normalised
+  eight-point algorithm (``Essential``: on calibrated points, projected on the
+  essential manifold), optionally refined by Levenberg–Marquardt on the
+  Sampson error over a minimal parametrisation
+  (:mod:`~lacv.geometry.epipolar.refinement`).
+- ``robust_fit`` — correspondences with outliers, through the project's
+  vectorised RANSAC loop (:func:`lacv.geometry.robust.run_ransac`) with the
+  estimator below; ``ransac(x1, x2, model=Fundamental, threshold_px=1.0)``
+  calls it.
+
+The robust estimator (:class:`_TwoViewEstimator`) works in a *working frame*
+``x̂ = A x̃`` (Hartley normalisation for F, ``K⁻¹`` for E) and provides:
+
+- minimal samples of 7 solved by the batched seven-point algorithm (up to
+  three hypotheses each; samples whose 7×9 system has rank < 7, whose cubic
+  degenerates, or whose solutions violate the oriented epipolar constraint
+  are dropped — Chum, Werner & Matas 2004); for E each solution is projected
+  on the essential manifold;
+- squared Sampson distances in pixels for scoring (MSAC);
+- non-minimal fits for local optimisation: the eight-point algorithm
+  reweighted twice by the inverse Sampson denominators, which turns its
+  algebraic error into the Sampson error (iteratively reweighted least
+  squares; Torr & Murray 1997; H&Z §11.4.3);
+- a final Levenberg–Marquardt refinement of the Sampson error on the
+  inliers over rank-2 (or essential) matrices.
+
+When the final inliers are consistent with a single homography (a plane, or
+a camera that only rotates), ``F`` is not determined by them; ``robust_fit``
+then warns with :class:`~lacv.errors.RankDeficientWarning` (H&Z §11.9).
+
+References
+----------
+.. [1] R. Hartley and A. Zisserman, *Multiple View Geometry in Computer
+   Vision*, 2nd ed., 2003, §11.1–11.6, §11.9 (degeneracies), §9.6.
+.. [2] P. H. S. Torr and D. W. Murray, "The development and comparison of
+   robust methods for estimating the fundamental matrix", IJCV 24(3), 1997.
+.. [3] O. Chum, T. Werner and J. Matas, "Two-view geometry estimation
+   unaffected by a dominant plane", CVPR 2005 (the homography degeneracy).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from lacv._validate import as_array, describe
+from lacv.errors import DegenerateError, EstimationError, InputError, RankDeficientWarning
+from lacv.geometry.epipolar.distances import epipolar_lines, sampson_distance
+from lacv.geometry.epipolar.essential import (
+    _inv_K,
+    check_intrinsics,
+    essential_from_pose,
+    project_to_essential,
+)
+from lacv.geometry.epipolar.fundamental import (
+    _check_correspondences,
+    _eight_point_batch,
+    _seven_point_batch,
+    _unit,
+    eight_point,
+)
+from lacv.geometry.epipolar.pose import PoseResult, decompose_essential, recover_pose
+from lacv.geometry.epipolar.refinement import (
+    _quad,
+    pixel_metric,
+    refine_working,
+)
+from lacv.geometry.homogeneous import normalize_points
+
+__all__ = ["Essential", "Fundamental"]
+
+#: σ₃/σ₁ above which a matrix given by the user is not accepted as rank 2
+_RANK2_RTOL = 1e-6
+#: fraction of the inliers a single homography must explain for the degeneracy warning
+_PLANE_FRACTION = 0.9
+#: IRLS reweightings inside a non-minimal fit
+_IRLS_STEPS = 2
+
+
+# --------------------------------------------------------------------------- values
+
+
+class _EpipolarMatrix:
+    """Shared behaviour: an immutable 3×3 matrix of unit Frobenius norm."""
+
+    kind: ClassVar[str]
+    min_samples: ClassVar[int] = 7
+    dof: ClassVar[int]
+    __slots__ = ("_matrix",)
+    _matrix: np.ndarray
+
+    @classmethod
+    def _trusted(cls, matrix: np.ndarray) -> Any:
+        obj = object.__new__(cls)
+        m = _unit(np.array(matrix, dtype=np.float64))
+        # fix the sign so that equal matrices compare equal: largest entry positive
+        k = np.unravel_index(np.argmax(np.abs(m)), m.shape)
+        if m[k] < 0:
+            m = -m
+        m.setflags(write=False)
+        object.__setattr__(obj, "_matrix", m)
+        return obj
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead")
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """(3, 3) ndarray: the matrix (read-only, unit Frobenius norm, largest entry positive)."""
+        return self._matrix
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.array(self._matrix, dtype=dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._matrix, precision=6, separator=", ", prefix="    ")
+        return f"{type(self).__name__}(\n    {body})"
+
+
+class Fundamental(_EpipolarMatrix):
+    r"""A fundamental matrix: ``x2ᵀ F x1 = 0`` for matching pixels (7 dof, rank 2).
+
+    Parameters
+    ----------
+    matrix : (3, 3) array_like
+        Any scale; must have rank 2 (``σ₃ ≤ 10⁻⁶ σ₁``; use
+        :func:`~lacv.geometry.epipolar.nearest_rank2` to make one).
+
+    Attributes
+    ----------
+    matrix : (3, 3) ndarray
+        Unit Frobenius norm, sign fixed (largest-magnitude entry positive).
+    epipoles : tuple of (3,) ndarray
+        ``(e1, e2)``: ``F e1 = 0`` and ``Fᵀ e2 = 0`` (unit homogeneous vectors).
+
+    Examples
+    --------
+    >>> F = Fundamental([[0.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    >>> F.residuals([[10.0, 20.0]], [[15.0, 20.0]])   # same row: on the epipolar line
+    array([0.])
+    """
+
+    kind: ClassVar[str] = "fundamental"
+    dof: ClassVar[int] = 7
+    __slots__ = ()
+
+    def __init__(self, matrix: Any):
+        m = as_array(matrix, "matrix")
+        if m.shape != (3, 3):
+            raise InputError(f"matrix: expected a 3×3 matrix, got {describe(m)}")
+        s = np.linalg.svd(m, compute_uv=False)
+        if not s[1] > 0:
+            raise InputError(f"matrix: rank below 2 (singular values {s.tolist()}); not a "
+                             "fundamental matrix")
+        if s[2] > _RANK2_RTOL * s[0]:
+            raise InputError(f"matrix: not of rank 2 (σ₃/σ₁ = {s[2] / s[0]:.2e}); use "
+                             "lacv.geometry.epipolar.nearest_rank2 first")
+        object.__setattr__(self, "_matrix", self._trusted(m)._matrix)
+
+    @property
+    def epipoles(self) -> tuple[np.ndarray, np.ndarray]:
+        U, _, Vt = np.linalg.svd(self._matrix)
+        return Vt[2].copy(), U[:, 2].copy()
+
+    def residuals(self, x1: Any, x2: Any) -> np.ndarray:
+        """Sampson distances in pixels, (N,) (:func:`~lacv.geometry.epipolar.sampson_distance`)."""
+        return sampson_distance(self._matrix, x1, x2)
+
+    def epipolar_lines(self, points: Any, image: int = 1) -> np.ndarray:
+        """Lines in the other image with ``a² + b² = 1`` (:func:`.epipolar_lines`)."""
+        return epipolar_lines(self._matrix, points, image)
+
+    @classmethod
+    def from_points(cls, x1: Any, x2: Any, weights: Any = None, *,
+                    refine: bool = False) -> Fundamental:
+        r"""``F`` from ``N ≥ 8`` correspondences without outliers.
+
+        The normalised eight-point algorithm with the rank-2 constraint
+        (:func:`~lacv.geometry.epipolar.eight_point`); with ``refine=True``
+        the Sampson error is then minimised over rank-2 matrices by
+        Levenberg–Marquardt (:func:`~lacv.geometry.epipolar.refine_fundamental`).
+
+        Parameters
+        ----------
+        x1, x2 : (N, 2) array_like
+        weights : (N,) array_like, optional
+            Weights of the linear fit.
+        refine : bool
+
+        Returns
+        -------
+        Fundamental
+
+        Raises
+        ------
+        InputError
+            Fewer than 8 correspondences, NaN, mismatched lengths.
+        DegenerateError
+            ``F`` is not determined (e.g. all points on one plane).
+        """
+        F = eight_point(x1, x2, weights)
+        if refine:
+            from lacv.geometry.epipolar.refinement import refine_fundamental
+
+            F = refine_fundamental(F, x1, x2).F
+        return cls._trusted(F)
+
+    @classmethod
+    def robust_fit(cls, x1: Any, x2: Any, threshold_px: float = 1.0, confidence: float = 0.999,
+                   max_trials: int = 10000, rng: Any = None, *, local_optimization: bool = True,
+                   refine: bool = True, batch_size: int = 64, preemptive_points: int = 256,
+                   min_inliers: int | None = None) -> Any:
+        r"""``F`` from correspondences with outliers (RANSAC, see the module docstring).
+
+        Parameters
+        ----------
+        x1, x2 : (N, 2) array_like
+            Tentative matches, ``N ≥ 8``.
+        threshold_px : float
+            Inlier threshold on the Sampson distance, pixels.
+        confidence, max_trials, rng, local_optimization, refine : optional
+        batch_size, preemptive_points, min_inliers : optional
+            As :func:`lacv.geometry.ransac` (``min_inliers`` defaults to 8).
+
+        Returns
+        -------
+        lacv.geometry.robust.RobustResult
+            ``model`` a :class:`Fundamental`, ``residuals_px`` the Sampson
+            distances, ``stats["homography_fraction"]`` the share of the
+            inliers one homography explains.
+
+        Raises
+        ------
+        InputError
+            Bad points or options.
+        EstimationError
+            No model found.
+
+        Warns
+        -----
+        RankDeficientWarning
+            The inliers are consistent with one homography: ``F`` is not unique.
+        """
+        a, b = _check_correspondences(x1, x2, 8)
+        return _robust(_TwoViewEstimator.fundamental(a, b), a, b, threshold_px, confidence,
+                       max_trials, rng, local_optimization, refine, batch_size,
+                       preemptive_points, min_inliers)
+
+
+class Essential(_EpipolarMatrix):
+    r"""An essential matrix: ``x̂2ᵀ E x̂1 = 0`` for calibrated points, ``E = [t]ₓ R`` (5 dof).
+
+    Parameters
+    ----------
+    matrix : (3, 3) array_like
+        Singular values ``(s, s, 0)`` to ``10⁻⁶`` relative (use
+        :func:`~lacv.geometry.epipolar.project_to_essential` to make one).
+
+    Examples
+    --------
+    >>> E = Essential.from_pose(np.eye(3), [1.0, 0.0, 0.0])
+    >>> Rs, ts = E.decompose()
+    >>> len(Rs)
+    4
+    """
+
+    kind: ClassVar[str] = "essential"
+    dof: ClassVar[int] = 5
+    __slots__ = ()
+
+    def __init__(self, matrix: Any):
+        m = as_array(matrix, "matrix")
+        if m.shape != (3, 3):
+            raise InputError(f"matrix: expected a 3×3 matrix, got {describe(m)}")
+        s = np.linalg.svd(m, compute_uv=False)
+        if not s[0] > 0 or abs(s[0] - s[1]) > _RANK2_RTOL * s[0] or s[2] > _RANK2_RTOL * s[0]:
+            raise InputError(f"matrix: singular values {np.round(s, 8).tolist()} are not of the "
+                             "form (s, s, 0); use lacv.geometry.epipolar.project_to_essential")
+        object.__setattr__(self, "_matrix", self._trusted(m)._matrix)
+
+    @classmethod
+    def from_pose(cls, R: Any, t: Any) -> Essential:
+        """``E = [t]ₓ R`` for the second camera ``[R | t]`` (first at ``[I | 0]``)."""
+        return cls._trusted(essential_from_pose(R, t))
+
+    @classmethod
+    def from_points(cls, x1: Any, x2: Any, K1: Any, K2: Any, weights: Any = None, *,
+                    refine: bool = False) -> Essential:
+        r"""``E`` from ``N ≥ 8`` correspondences without outliers, cameras known.
+
+        Eight-point on calibrated points, projected on the essential manifold
+        (:func:`~lacv.geometry.epipolar.essential_from_points`); ``refine``
+        then minimises the Sampson error in pixels over the five degrees of
+        freedom of ``E``.
+        """
+        a, b = _check_correspondences(x1, x2, 8)
+        est = _TwoViewEstimator.essential(a, b, K1, K2)
+        idx = np.arange(len(a))
+        w = None if weights is None else as_array(weights, "weights", ndim=1)
+        if w is not None and (w.shape != (len(a),) or np.any(w < 0)):
+            raise InputError(f"weights: expected {len(a)} non-negative weights, got "
+                             f"{describe(w)}")
+        E = est.fit_nonminimal(idx, w, irls=False)
+        if refine:
+            E = est.refine(E, idx)
+        return cls._trusted(E)
+
+    @classmethod
+    def robust_fit(cls, x1: Any, x2: Any, K1: Any, K2: Any, threshold_px: float = 1.0,
+                   confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
+                   local_optimization: bool = True, refine: bool = True, batch_size: int = 64,
+                   preemptive_points: int = 256, min_inliers: int | None = None) -> Any:
+        r"""``E`` from correspondences with outliers, cameras known (RANSAC).
+
+        As :meth:`Fundamental.robust_fit`, with hypotheses projected on the
+        essential manifold and the refinement over its five degrees of
+        freedom; the threshold is on the Sampson distance in pixels.
+
+        Returns
+        -------
+        lacv.geometry.robust.RobustResult
+            ``model`` an :class:`Essential`.
+        """
+        a, b = _check_correspondences(x1, x2, 8)
+        return _robust(_TwoViewEstimator.essential(a, b, K1, K2), a, b, threshold_px,
+                       confidence, max_trials, rng, local_optimization, refine, batch_size,
+                       preemptive_points, min_inliers)
+
+    @classmethod
+    def calibrated(cls, K1: Any, K2: Any) -> CalibratedEssential:
+        """The essential-matrix model for known cameras, for ``ransac(..., model=...)``."""
+        return CalibratedEssential(check_intrinsics(K1, "K1"), check_intrinsics(K2, "K2"))
+
+    def fundamental(self, K1: Any, K2: Any) -> Fundamental:
+        """``F = K₂⁻ᵀ E K₁⁻¹`` for pixels."""
+        A1 = _inv_K(check_intrinsics(K1, "K1"))
+        A2 = _inv_K(check_intrinsics(K2, "K2"))
+        return Fundamental._trusted(A2.T @ self._matrix @ A1)
+
+    def residuals(self, x1: Any, x2: Any, K1: Any, K2: Any) -> np.ndarray:
+        """Sampson distances in pixels of pixel correspondences, (N,)."""
+        return sampson_distance(self.fundamental(K1, K2).matrix, x1, x2)
+
+    def decompose(self) -> tuple[np.ndarray, np.ndarray]:
+        """The four ``(R, t)`` candidates (:func:`~lacv.geometry.epipolar.decompose_essential`)."""
+        return decompose_essential(self._matrix)
+
+    def recover_pose(self, x1: Any, x2: Any, K1: Any, K2: Any, *, mask: Any = None
+                     ) -> PoseResult:
+        """The pose chosen by cheirality (:func:`~lacv.geometry.epipolar.recover_pose`)."""
+        return recover_pose(self._matrix, x1, x2, K1, K2, mask=mask)
+
+
+@dataclass(frozen=True)
+class CalibratedEssential:
+    """The essential-matrix model with its two cameras, as ``ransac``'s ``model`` argument.
+
+    ``ransac(x1, x2, model=Essential.calibrated(K1, K2), threshold_px=1.0)``.
+    """
+
+    K1: np.ndarray
+    K2: np.ndarray
+    min_samples: ClassVar[int] = 7
+    kind: ClassVar[str] = "essential"
+
+    def robust_fit(self, x1: Any, x2: Any, threshold_px: float = 1.0, confidence: float = 0.999,
+                   max_trials: int = 10000, rng: Any = None, **options: Any) -> Any:
+        """:meth:`Essential.robust_fit` with this model's cameras."""
+        return Essential.robust_fit(x1, x2, self.K1, self.K2, threshold_px, confidence,
+                                    max_trials, rng, **options)
+
+
+# --------------------------------------------------------------------------- the estimator
+
+
+class _TwoViewEstimator:
+    """A :class:`lacv.geometry.robust.RobustEstimator` for F or E (module docstring)."""
+
+    sample_size = 7
+
+    def __init__(self, x1: np.ndarray, x2: np.ndarray, A1: np.ndarray, A2: np.ndarray,
+                 essential: bool):
+        self.n_points = len(x1)
+        self.essential = essential
+        self.A1, self.A2 = A1, A2
+        self.h1 = np.c_[x1, np.ones(len(x1))] @ A1.T  # working-frame points, rows (N, 3)
+        self.h2 = np.c_[x2, np.ones(len(x2))] @ A2.T
+        self.w1 = np.ascontiguousarray(self.h1[:, :2])
+        self.w2 = np.ascontiguousarray(self.h2[:, :2])
+        self.c1 = np.ascontiguousarray(self.h1.T)  # columns (3, N) for batched scoring
+        self.c2 = np.ascontiguousarray(self.h2.T)
+        self.Q1, self.Q2 = pixel_metric(A1), pixel_metric(A2)
+        self._sub_idx: np.ndarray | None = None
+        self._sub = (self.c1, self.c2)
+
+    @classmethod
+    def fundamental(cls, x1: np.ndarray, x2: np.ndarray) -> _TwoViewEstimator:
+        _, T1 = normalize_points(x1)
+        _, T2 = normalize_points(x2)
+        return cls(x1, x2, T1, T2, essential=False)
+
+    @classmethod
+    def essential(cls, x1: np.ndarray, x2: np.ndarray, K1: Any, K2: Any) -> _TwoViewEstimator:
+        A1 = _inv_K(check_intrinsics(K1, "K1"))
+        A2 = _inv_K(check_intrinsics(K2, "K2"))
+        return cls(x1, x2, A1, A2, essential=True)
+
+    def to_pixels(self, M: np.ndarray) -> np.ndarray:
+        """``F_px = A₂ᵀ M A₁`` (for E: the fundamental matrix; see :meth:`model`)."""
+        return self.A2.T @ M @ self.A1
+
+    def model(self, M: np.ndarray) -> Fundamental | Essential:
+        return Essential._trusted(M) if self.essential else Fundamental._trusted(self.to_pixels(M))
+
+    # -- the RobustEstimator interface ----------------------------------------------
+
+    def solve_minimal(self, samples: np.ndarray) -> np.ndarray:
+        F, ok = _seven_point_batch(self.w1[samples], self.w2[samples])
+        M = F[ok]
+        if self.essential and M.shape[0]:
+            M = project_to_essential(M)
+        return M
+
+    def errors_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        if idx is None:
+            c1, c2 = self.c1, self.c2
+        else:
+            if idx is not self._sub_idx:
+                self._sub_idx = idx
+                self._sub = (np.ascontiguousarray(self.c1[:, idx]),
+                             np.ascontiguousarray(self.c2[:, idx]))
+            c1, c2 = self._sub
+        a = models @ c1  # (B, 3, K): F x1
+        b = np.swapaxes(models, 1, 2) @ c2  # Fᵀ x2
+        e = a[:, 0] * c2[0] + a[:, 1] * c2[1] + a[:, 2] * c2[2]
+        q1, q2 = self.Q1, self.Q2
+        den = (q2[0, 0] * a[:, 0] ** 2 + 2 * q2[0, 1] * a[:, 0] * a[:, 1] + q2[1, 1] * a[:, 1] ** 2
+               + q1[0, 0] * b[:, 0] ** 2 + 2 * q1[0, 1] * b[:, 0] * b[:, 1]
+               + q1[1, 1] * b[:, 1] ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = e * e / den
+        if not np.all(den):
+            out[den == 0] = 0.0
+        return out
+
+    def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None, *,
+                       irls: bool = True) -> np.ndarray:
+        w1, w2 = self.w1[idx], self.w2[idx]
+        w = None if weights is None else weights
+        M = self._linear(w1, w2, w)
+        if irls:
+            h1, h2 = self.h1[idx], self.h2[idx]
+            for _ in range(_IRLS_STEPS):
+                # weights 1/D turn the algebraic error e² into the Sampson error e²/D
+                a = h1 @ M.T
+                b = h2 @ M
+                D = _quad(self.Q2, a) + _quad(self.Q1, b)
+                if not np.all(D > 0):
+                    break
+                ww = 1.0 / D
+                ww /= ww.mean()
+                if w is not None:
+                    ww = ww * w
+                M = self._linear(w1, w2, ww)
+        return M
+
+    def _linear(self, w1: np.ndarray, w2: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        M, ok = _eight_point_batch(w1[None], w2[None], None if w is None else w[None])
+        if not ok[0]:
+            raise DegenerateError("the inliers do not determine the epipolar geometry (the "
+                                  "eight-point system has a null space of dimension ≥ 2)")
+        M = M[0]
+        if self.essential:
+            M = project_to_essential(M)
+        return _unit(M)
+
+    def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if idx.size < 8:
+            return model
+        M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 20,
+                              essential=self.essential)
+        return _unit(M)
+
+
+# --------------------------------------------------------------------------- robust fit
+
+
+def _homography_fraction(x1: np.ndarray, x2: np.ndarray, threshold: float) -> float:
+    """Share of the correspondences one homography (DLT on all of them) maps within 2θ."""
+    from lacv.geometry.transforms import Homography
+
+    if len(x1) < 8:
+        return 0.0
+    try:
+        H = Homography.from_points(x1, x2)
+    except (DegenerateError, InputError):
+        return 0.0
+    err = H.residuals(x1, x2)
+    return float(np.mean(err <= 2.0 * threshold))
+
+
+def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: float,
+            confidence: float, max_trials: int, rng: Any, local_optimization: bool,
+            refine: bool, batch_size: int, preemptive_points: int,
+            min_inliers: int | None) -> Any:
+    from lacv._validate import as_rng, check_int, check_positive, check_probability
+    from lacv.geometry.robust import RobustResult, run_ransac
+
+    thr = check_positive(threshold_px, "threshold_px")
+    conf = check_probability(confidence, "confidence")
+    max_trials = check_int(max_trials, "max_trials", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    preemptive_points = check_int(preemptive_points, "preemptive_points", minimum=7)
+    min_inl = 8 if min_inliers is None else check_int(min_inliers, "min_inliers", minimum=8)
+    loop = run_ransac(est, thr, confidence=conf, max_trials=max_trials, rng=as_rng(rng),
+                      batch_size=batch_size, preemptive_points=preemptive_points,
+                      lo_iterations=4 if local_optimization else 0,
+                      final_rounds=2 if refine else 0, min_inliers=min_inl)
+    model = est.model(loop.model)
+    F_px = est.to_pixels(loop.model)
+    resid = sampson_distance(F_px, a, b)
+    inliers = resid <= thr
+    n_in = int(np.count_nonzero(inliers))
+    if n_in < min_inl:  # pragma: no cover - run_ransac checks the same count
+        raise EstimationError(f"no model found: {n_in} inliers, fewer than {min_inl}")
+    rms = float(np.sqrt(np.mean(resid[inliers] ** 2)))
+    plane = _homography_fraction(a[inliers], b[inliers], thr)
+    if plane >= _PLANE_FRACTION:
+        warnings.warn(
+            f"{plane:.0%} of the {n_in} inliers are consistent with one homography (a plane, or "
+            "a camera that only rotates): the epipolar geometry is not determined by them and "
+            f"this {model.kind} matrix is one of many", RankDeficientWarning, stacklevel=3)
+    stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,
+             "n_local_optimizations": loop.n_local_optimizations,
+             "homography_fraction": plane}
+    return RobustResult(model, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
+                        loop.trials_needed, loop.stopped, stats)
+
