@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit
-from scipy.special import log_softmax as _sp_log_softmax
 
 from lacv._validate import as_array, check_positive
 from lacv.nn.layers import Layer, Maxout
@@ -68,8 +67,22 @@ def softmax(s: Any, axis: int = -1) -> np.ndarray:
 
 
 def log_softmax(s: Any, axis: int = -1) -> np.ndarray:
-    """log p_k = s_k − log Σ_j e^(s_j), via the log-sum-exp with max shift."""
-    return _sp_log_softmax(s, axis=axis)
+    """log p_k = s_k − log Σ_j e^(s_j), via the log-sum-exp with max shift.
+
+    With z = s − max_j s_j every exponent is ≤ 0 and the sum is ≥ 1, so
+    neither overflow nor log(0) can happen.
+    """
+    return _log_softmax_and_softmax(np.asarray(s), axis)[0]
+
+
+def _log_softmax_and_softmax(s: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """(log p, p) sharing one exponential pass (cross-entropy needs both)."""
+    z = s - s.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    total = e.sum(axis=axis, keepdims=True)
+    z -= np.log(total)
+    e /= total
+    return z, e
 
 
 class Activation(Layer):
@@ -147,7 +160,7 @@ class ReLU(Activation):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x, _ = self._need_cache(self._cache)
-        return np.where(x > 0, grad_out, 0).astype(grad_out.dtype, copy=False)
+        return grad_out * (x > 0)
 
 
 class LeakyReLU(Activation):

@@ -27,7 +27,7 @@ from scipy.special import expit
 
 from lacv._validate import as_array, check_choice, check_positive, describe
 from lacv.errors import InputError
-from lacv.nn.activations import log_softmax
+from lacv.nn.activations import _log_softmax_and_softmax
 
 __all__ = [
     "BCEWithLogitsLoss",
@@ -240,7 +240,7 @@ class CrossEntropyLoss(Loss):
 
     def _compute(self, s, t, want_grad):
         n = s.shape[0]
-        logp = log_softmax(s, axis=1)
+        logp, p = _log_softmax_and_softmax(s, axis=1)
         c = self._scale(n)
         if t.ndim == 1:
             rows = np.arange(n)
@@ -249,7 +249,7 @@ class CrossEntropyLoss(Loss):
             value = -float(np.sum(t * logp)) * c
         if not want_grad:
             return value, None
-        g = np.exp(logp)  # p
+        g = p
         if t.ndim == 1:
             g[rows, t] -= 1.0
         else:

@@ -87,8 +87,10 @@ class Sequential(Layer):
     @property
     def dtype(self) -> np.dtype:
         """The dtype of the parameters (float64 for a model without any)."""
-        params = self.parameters()
-        return params[0].value.dtype if params else np.dtype(np.float64)
+        for layer in self.layers:
+            for p in layer.parameters():
+                return p.value.dtype
+        return np.dtype(np.float64)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         """Outputs ``(N, out)`` for inputs ``(N, in)``; ``training`` turns dropout on."""

@@ -30,7 +30,15 @@ __all__ = ["SGD", "Adam", "CosineLR", "Optimizer", "StepLR"]
 
 
 class Optimizer:
-    """Base class: ``lr`` (the current learning rate), ``step()``, ``zero_grad()``."""
+    """Base class: ``lr`` (the current learning rate), ``step()``, ``zero_grad()``.
+
+    The parameters' values and gradients are moved into two contiguous flat
+    buffers (each :class:`Parameter` keeps a view of its slice), so an update
+    is a handful of vector operations over all parameters at once rather than
+    per parameter. Layers always read ``param.value``, so they see the moved
+    arrays; if a parameter is given new storage later (``astype``), the next
+    step packs again.
+    """
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         plist = list(params) if not isinstance(params, Parameter) else [params]
@@ -41,9 +49,52 @@ class Optimizer:
                 raise InputError(f"params[{i}]: expected a Parameter, got {describe(p)}")
         unique: dict[int, Parameter] = {id(p): p for p in plist}
         self.params: list[Parameter] = list(unique.values())
+        dtypes = {p.value.dtype for p in self.params}
+        if len(dtypes) > 1:
+            raise InputError(f"params: expected one dtype for all parameters, got "
+                             f"{sorted(str(d) for d in dtypes)}")
         self.lr = check_positive(lr, "lr")
         self.base_lr = self.lr
         self.steps = 0
+        self._value = np.empty(0)
+        self._grad = np.empty(0)
+        self._pack()
+
+    def _pack(self) -> None:
+        """Copy every value and gradient into flat buffers and point the parameters at views."""
+        dtype = self.params[0].value.dtype
+        total = sum(p.size for p in self.params)
+        value = np.empty(total, dtype=dtype)
+        grad = np.zeros(total, dtype=dtype)
+        offset = 0
+        for p in self.params:
+            n = p.size
+            value[offset:offset + n] = p.value.reshape(-1)
+            if not p._fresh:
+                grad[offset:offset + n] = p._grad.reshape(-1)
+            p.value = value[offset:offset + n].reshape(p.value.shape)
+            p._grad = grad[offset:offset + n].reshape(p.value.shape)
+            offset += n
+        self._value, self._grad = value, grad
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The flat value and gradient buffers, repacked if a parameter moved; gradients
+        that were cleared and never accumulated read as zero."""
+        value, grad = self._value, self._grad
+        for p in self.params:
+            if p.value.base is not value or p._grad.base is not grad:
+                if len({q.value.dtype for q in self.params}) > 1:
+                    raise InputError("params: the parameters no longer share one dtype")
+                self._pack()
+                self._on_repack()
+                return self._buffers()
+            if p._fresh:
+                p._grad.fill(0)
+                p._fresh = False
+        return value, grad
+
+    def _on_repack(self) -> None:
+        """Adjust optimiser state after the buffers were rebuilt (dtype changes)."""
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -89,24 +140,26 @@ class SGD(Optimizer):
         if self.nesterov and self.momentum == 0:
             raise InputError("nesterov: Nesterov momentum needs momentum > 0")
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-        self._velocity: list[np.ndarray | None] = [None] * len(self.params)
+        self._velocity: np.ndarray | None = None
+
+    def _on_repack(self) -> None:
+        if self._velocity is not None:
+            self._velocity = self._velocity.astype(self._value.dtype)
 
     def step(self) -> None:
+        w, g = self._buffers()
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if wd:
-                g = g + wd * p.value
-            if mu:
-                v = self._velocity[i]
-                if v is None:
-                    v = self._velocity[i] = np.array(g, copy=True)
-                else:
-                    v *= mu
-                    v += g
-                g = g + mu * v if self.nesterov else v
-            # w -= lr * g without a second temporary when g is the gradient itself
-            p.value -= lr * g
+        if wd:
+            g = g + wd * w
+        if mu:
+            v = self._velocity
+            if v is None:
+                v = self._velocity = g.copy()
+            else:
+                v *= mu
+                v += g
+            g = g + mu * v if self.nesterov else v
+        w -= lr * g
         self.steps += 1
 
     def config(self) -> dict[str, Any]:
@@ -147,32 +200,35 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
-        self._m = [np.zeros_like(p.value) for p in self.params]
-        self._v = [np.zeros_like(p.value) for p in self.params]
+        self._m = np.zeros_like(self._value)
+        self._v = np.zeros_like(self._value)
+
+    def _on_repack(self) -> None:
+        self._m = self._m.astype(self._value.dtype)
+        self._v = self._v.astype(self._value.dtype)
 
     def step(self) -> None:
+        w, g = self._buffers()
         self.steps += 1
         t = self.steps
         b1, b2 = self.betas
         lr, wd, eps = self.lr, self.weight_decay, self.eps
-        c1 = 1.0 - b1**t
-        c2 = 1.0 - b2**t
-        step_size = lr / c1
-        sqrt_c2 = math.sqrt(c2)
-        for p, m, v in zip(self.params, self._m, self._v, strict=True):
-            g = p.grad
-            if wd and self.decoupled_weight_decay:
-                p.value *= 1.0 - lr * wd
-            elif wd:
-                g = g + wd * p.value
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
-            denom = np.sqrt(v)
-            denom /= sqrt_c2
-            denom += eps
-            p.value -= step_size * (m / denom)
+        m, v = self._m, self._v
+        if wd and self.decoupled_weight_decay:
+            w *= 1.0 - lr * wd
+        elif wd:
+            g = g + wd * w
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * (g * g)
+        # w -= lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε), as torch.optim.Adam
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1.0 - b2**t)
+        denom += eps
+        np.divide(m, denom, out=denom)
+        denom *= lr / (1.0 - b1**t)
+        w -= denom
 
     def config(self) -> dict[str, Any]:
         return {"lr": self.base_lr, "betas": list(self.betas), "eps": self.eps,
