@@ -26,6 +26,8 @@ __all__ = ["COMMANDS", "cli", "main"]
 COMMANDS: dict[str, str] = {
     "demo": "lacv.cli.demo:demo",
     "solve": "lacv.cli.solve:solve",
+    "train": "lacv.cli.train:train",
+    "evaluate": "lacv.cli.train:evaluate",
 }
 
 
