@@ -4,10 +4,18 @@
   ``normalize_points`` (Hartley).
 - :mod:`~lacv.geometry.transforms` — :class:`Translation`, :class:`Euclidean`,
   :class:`Similarity`, :class:`Affine`, :class:`Homography`, each with
-  ``from_points`` (closed form / DLT).
+  ``from_points`` (closed form / DLT, optional refinement).
+- :mod:`~lacv.geometry.refine` — :func:`levenberg_marquardt` (a generic LM
+  core with covariance) and :func:`refine_transform`.
+- :mod:`~lacv.geometry.robust` — :func:`ransac` (vectorised, preemptive MSAC,
+  local optimisation, exact stopping rule) and the generic :func:`run_ransac`.
+- :func:`estimate_transform` — one entry point for all of it.
 """
 
+from lacv.geometry.estimate import KINDS, estimate_transform
 from lacv.geometry.homogeneous import from_homogeneous, normalize_points, to_homogeneous
+from lacv.geometry.refine import LMResult, Refinement, levenberg_marquardt, refine_transform
+from lacv.geometry.robust import RobustResult, ransac, required_trials, run_ransac
 from lacv.geometry.transforms import (
     TRANSFORMS,
     Affine,
@@ -20,15 +28,25 @@ from lacv.geometry.transforms import (
 )
 
 __all__ = [
+    "KINDS",
     "TRANSFORMS",
     "Affine",
     "Euclidean",
     "Homography",
+    "LMResult",
+    "Refinement",
+    "RobustResult",
     "Similarity",
     "Transform",
     "Translation",
+    "estimate_transform",
     "from_homogeneous",
+    "levenberg_marquardt",
     "normalize_points",
+    "ransac",
+    "refine_transform",
+    "required_trials",
+    "run_ransac",
     "to_homogeneous",
     "transform_class",
 ]

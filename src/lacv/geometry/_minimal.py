@@ -38,9 +38,16 @@ def _triangle(p: np.ndarray, i: int, j: int, k: int) -> np.ndarray:
     return _cross2(p[:, j] - p[:, i], p[:, k] - p[:, i])
 
 
-def _extent_sq(p: np.ndarray) -> np.ndarray:
-    d = p - p.mean(axis=1, keepdims=True)
-    return np.einsum("bsk,bsk->b", d, d) + 1e-300
+def _adjugate_rows(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """The 9 entries (row-major) of adj([p₁ p₂ p₃]) for pᵢ = (xᵢ, yᵢ, 1), each (B,).
+
+    Its rows are p₂×p₃, p₃×p₁, p₁×p₂ with pᵢ×pⱼ = (yᵢ − yⱼ, xⱼ − xᵢ, xᵢyⱼ − xⱼyᵢ).
+    """
+    out = []
+    for i, j in ((1, 2), (2, 0), (0, 1)):
+        xi, yi, xj, yj = x[:, i], y[:, i], x[:, j], y[:, j]
+        out += [yi - yj, xj - xi, xi * yj - xj * yi]
+    return out
 
 
 def homography_4pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,34 +60,45 @@ def homography_4pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nda
     view of a plane does (the oriented test of Chum, Werner & Matas 2004).
     """
     B = src.shape[0]
-    triples = ((1, 2, 3), (0, 2, 3), (0, 1, 3), (0, 1, 2))
-    cs = np.stack([_triangle(src, *t) for t in triples], axis=1)  # (B, 4)
-    cd = np.stack([_triangle(dst, *t) for t in triples], axis=1)
+    x, y = src[..., 0], src[..., 1]  # (B, 4)
+    u, v = dst[..., 0], dst[..., 1]
+    a = _adjugate_rows(x, y)
+    b = _adjugate_rows(u, v)
+    # λ = adj(M) p₄ (= det M · M⁻¹ p₄, Cramer) and det M = (p₁ × p₂) · p₃: the four triangle
+    # determinants of the sample, with one sign convention shared by both images
+    x3, y3, u3, v3 = x[:, 3], y[:, 3], u[:, 3], v[:, 3]
+    l1 = a[0] * x3 + a[1] * y3 + a[2]
+    l2 = a[3] * x3 + a[4] * y3 + a[5]
+    l3 = a[6] * x3 + a[7] * y3 + a[8]
+    m1 = b[0] * u3 + b[1] * v3 + b[2]
+    m2 = b[3] * u3 + b[4] * v3 + b[5]
+    m3 = b[6] * u3 + b[7] * v3 + b[8]
+    detm = a[6] * x[:, 2] + a[7] * y[:, 2] + a[8]
+    detq = b[6] * u[:, 2] + b[7] * v[:, 2] + b[8]
+    cs = np.stack([l1, l2, l3, detm])
+    cd = np.stack([m1, m2, m3, detq])
     tol_s = _COLLINEAR_RTOL * _extent_sq(src)
     tol_d = _COLLINEAR_RTOL * _extent_sq(dst)
-    valid = np.all(np.abs(cs) > tol_s[:, None], axis=1) & np.all(np.abs(cd) > tol_d[:, None],
-                                                                  axis=1)
-    orient = np.sign(cs) * np.sign(cd)
-    valid &= np.all(orient == orient[:, :1], axis=1)
-
-    # λ = M⁻¹ p₄ up to the common factor 1/det M (Cramer): λ₁ = c₂₃₄, λ₂ = −c₁₃₄, λ₃ = c₁₂₄
-    lam = np.stack([cs[:, 0], -cs[:, 1], cs[:, 2]], axis=1)
-    mu = np.stack([cd[:, 0], -cd[:, 1], cd[:, 2]], axis=1)
-    # adj(M): rows are p₂×p₃, p₃×p₁, p₁×p₂ for homogeneous p = (x, y, 1)
-    P = np.concatenate([src[:, :3], np.ones((B, 3, 1))], axis=2)
-    adj = np.stack([np.cross(P[:, 1], P[:, 2]), np.cross(P[:, 2], P[:, 0]),
-                    np.cross(P[:, 0], P[:, 1])], axis=1)  # (B, 3, 3)
-    scale = np.stack([mu[:, 0] * lam[:, 1] * lam[:, 2], mu[:, 1] * lam[:, 0] * lam[:, 2],
-                      mu[:, 2] * lam[:, 0] * lam[:, 1]], axis=1)
-    Q = np.empty((B, 3, 3))
-    Q[:, :2, :] = np.swapaxes(dst[:, :3], 1, 2)
-    Q[:, 2, :] = 1.0
-    H = (Q * scale[:, None, :]) @ adj
+    orient = (cs > 0) == (cd > 0)
+    valid = ((np.abs(cs) > tol_s).all(axis=0) & (np.abs(cd) > tol_d).all(axis=0)
+             & (orient.all(axis=0) | ~orient.any(axis=0)))
+    # H ∝ Q diag(μ₁λ₂λ₃, μ₂λ₁λ₃, μ₃λ₁λ₂) adj(M), Q = [q₁ q₂ q₃]
+    k1, k2, k3 = m1 * l2 * l3, m2 * l1 * l3, m3 * l1 * l2
+    one = np.ones(B)
+    Qk = np.stack([u[:, 0] * k1, u[:, 1] * k2, u[:, 2] * k3,
+                   v[:, 0] * k1, v[:, 1] * k2, v[:, 2] * k3,
+                   k1 * one, k2 * one, k3 * one], axis=1).reshape(B, 3, 3)
+    H = Qk @ np.stack(a, axis=1).reshape(B, 3, 3)
     # the overall scale is arbitrary: divide by the Frobenius norm for a tame range
-    norm = np.sqrt(np.einsum("bij,bij->b", H, H))
+    norm = np.sqrt((H * H).reshape(B, 9).sum(axis=1))
     valid &= norm > 0
     H /= np.where(norm > 0, norm, 1.0)[:, None, None]
     return H, valid
+
+
+def _extent_sq(p: np.ndarray) -> np.ndarray:
+    d = p - p.mean(axis=1, keepdims=True)
+    return (d * d).reshape(p.shape[0], -1).sum(axis=1) + 1e-300
 
 
 def affine_3pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -320,7 +320,7 @@ class Refinement:
     rms_px: float
     initial_rms_px: float
     lm: LMResult
-    _to_params: np.ndarray = field(repr=False)
+    _problem: Any = field(repr=False)
 
     @property
     def iterations(self) -> int:
@@ -332,7 +332,7 @@ class Refinement:
 
     @cached_property
     def covariance(self) -> np.ndarray:
-        G = self._to_params
+        G = self._problem.to_params(self.lm.x)
         return G @ self.lm.covariance @ G.T
 
     @property
@@ -436,10 +436,14 @@ class _AffineProblem(_AffineFamily):
 class _HomographyProblem(_Problem):
     """Eight free entries of the normalised ``Ĥ = T' H T⁻¹``, the largest held at 1."""
 
-    def __init__(self, model: Transform, s: np.ndarray, d: np.ndarray, sw: np.ndarray | None):
+    def __init__(self, model: Transform, s: np.ndarray, d: np.ndarray, sw: np.ndarray | None,
+                 normalized: bool = False):
         super().__init__(model, s, d, sw)
-        sn, self.Ts = normalize_points(s)
-        dn, self.Td = normalize_points(d)
+        if normalized:  # the caller's points are already well scaled
+            sn, dn, self.Ts, self.Td = s, d, np.eye(3), np.eye(3)
+        else:
+            sn, self.Ts = normalize_points(s)
+            dn, self.Td = normalize_points(d)
         self.sd = self.Td[0, 0]  # normalised = s_d · pixels (+ shift)
         self.sn, self.dn = sn, dn
         Hn = self.Td @ model.matrix @ np.linalg.inv(self.Ts)
@@ -474,13 +478,19 @@ class _HomographyProblem(_Problem):
         u, v, inv = self._project(self._h(p))
         x, y = self.sn[:, 0], self.sn[:, 1]
         n = x.size
-        J = np.zeros((2 * n, 9))
+        # built transposed (one contiguous row per parameter), returned as a view
+        Jt = np.zeros((9, 2 * n))
         a, b = x * inv, y * inv
-        J[:n, 0], J[:n, 1], J[:n, 2] = a, b, inv
-        J[n:, 3], J[n:, 4], J[n:, 5] = a, b, inv
-        J[:n, 6], J[:n, 7], J[:n, 8] = -u * a, -u * b, -u * inv
-        J[n:, 6], J[n:, 7], J[n:, 8] = -v * a, -v * b, -v * inv
-        return self.weigh(None, J[:, self.free] / self.sd)
+        Jt[0, :n], Jt[1, :n], Jt[2, :n] = a, b, inv
+        Jt[3, n:], Jt[4, n:], Jt[5, n:] = a, b, inv
+        Jt[6, :n], Jt[7, :n], Jt[8, :n] = -u * a, -u * b, -u * inv
+        Jt[6, n:], Jt[7, n:], Jt[8, n:] = -v * a, -v * b, -v * inv
+        Jt = Jt[self.free]
+        if self.sd != 1.0:
+            Jt /= self.sd
+        if self.sw is not None:
+            Jt *= np.concatenate([self.sw, self.sw])
+        return Jt.T
 
     def build(self, p: np.ndarray) -> Transform:
         Hn = self._h(p).reshape(3, 3)
@@ -496,9 +506,10 @@ class _HomographyProblem(_Problem):
         return dpdv @ M[:, self.free]
 
 
-def _problem(model: Transform, s: np.ndarray, d: np.ndarray, sw: np.ndarray | None) -> Any:
+def _problem(model: Transform, s: np.ndarray, d: np.ndarray, sw: np.ndarray | None,
+             normalized: bool = False) -> Any:
     if isinstance(model, Homography):
-        return _HomographyProblem(model, s, d, sw)
+        return _HomographyProblem(model, s, d, sw, normalized)
     if isinstance(model, Affine):
         return _AffineProblem(model, s, d, sw)
     if isinstance(model, Similarity):
@@ -565,17 +576,17 @@ def refine_transform(model: Transform, src: Any, dst: Any, weights: Any = None, 
 
 
 def _refine(model: Transform, s: np.ndarray, d: np.ndarray, w: np.ndarray | None,
-            max_iterations: int) -> Refinement:
+            max_iterations: int, *, normalized: bool = False, ftol: float = 1e-10) -> Refinement:
     sw = None if w is None else np.sqrt(w)
-    prob = _problem(model, s, d, sw)
+    prob = _problem(model, s, d, sw, normalized)
     x0 = prob.x0()
     r0 = prob.residuals(x0)
     J0 = prob.jacobian(x0)
     if not (np.all(np.isfinite(r0)) and np.all(np.isfinite(J0))):
         raise DegenerateError("model: sends some src points to infinity; cannot refine from it")
     lm = _lm_core(prob.residuals, prob.jacobian, x0.copy(), r0, J0, max_iterations,
-                  1e-10, 1e-12, 1e-12, 1e-3)
+                  ftol, 1e-12, 1e-12, 1e-3)
     wsum = s.shape[0] if w is None else float(w.sum())
     rms = float(np.sqrt(2.0 * lm.cost / wsum))
     rms0 = float(np.sqrt(2.0 * lm.initial_cost / wsum))
-    return Refinement(prob.build(lm.x), rms, rms0, lm, prob.to_params(lm.x))
+    return Refinement(prob.build(lm.x), rms, rms0, lm, prob)

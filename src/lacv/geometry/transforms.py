@@ -880,6 +880,19 @@ def _dlt_design(sn: np.ndarray, dn: np.ndarray) -> np.ndarray:
 def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """The DLT null vector for already-normalised points, as a 3×3 matrix.
 
+    ``AᵀWA`` of the 2N×9 design matrix (:func:`_dlt_design`) is accumulated
+    block by block instead of forming ``A``: with ``X = [x y 1]`` (N×3) the
+    rows are ``(X, 0, −uX)`` and ``(0, X, −vX)``, so
+
+    .. math::
+
+        A^T W A = \\begin{pmatrix} X^TWX & 0 & -X^TW_uX \\\\ 0 & X^TWX & -X^TW_vX \\\\
+        -X^TW_uX & -X^TW_vX & X^TW_{u^2+v^2}X \\end{pmatrix}
+
+    with ``W_f = diag(wᵢ fᵢ)`` — four 3×3 moment matrices from one product
+    ``Xᵀ [X, uX, vX, (u²+v²)X]``. It is the same matrix, from 12 length-N
+    operations instead of a 2N×9 array.
+
     Parameters
     ----------
     sn, dn : (N, 2) ndarray
@@ -897,15 +910,33 @@ def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) 
     DegenerateError
         The second-smallest singular value of ``A`` is numerically zero.
     """
-    A = _dlt_design(sn, dn)
-    Aw = A if w is None else A * np.repeat(w, 2)[:, None]
-    evals, evecs = np.linalg.eigh(Aw.T @ A)  # ascending: λ = σ²
-    sig = np.sqrt(np.clip(evals, 0.0, None))
-    if sig[1] <= _DEGENERATE_RTOL * sig[-1]:
+    n = sn.shape[0]
+    u, v = dn[:, 0], dn[:, 1]
+    X = np.empty((n, 3))
+    X[:, :2] = sn
+    X[:, 2] = 1.0
+    Y = np.empty((n, 4, 3))
+    Y[:, 0] = X
+    Y[:, 1] = X * u[:, None]
+    Y[:, 2] = X * v[:, None]
+    Y[:, 3] = X * (u * u + v * v)[:, None]
+    Xw = X if w is None else X * w[:, None]
+    Mo = (Xw.T @ Y.reshape(n, 12)).reshape(3, 4, 3)
+    M = np.zeros((9, 9))
+    M[0:3, 0:3] = M[3:6, 3:6] = Mo[:, 0]
+    M[0:3, 6:9] = -Mo[:, 1]
+    M[3:6, 6:9] = -Mo[:, 2]
+    M[6:9, 0:3] = -Mo[:, 1].T
+    M[6:9, 3:6] = -Mo[:, 2].T
+    M[6:9, 6:9] = Mo[:, 3]
+    evals, evecs = np.linalg.eigh(M)  # ascending: λ = σ² of A
+    top = evals[-1]
+    if not evals[1] > (_DEGENERATE_RTOL ** 2) * top:
+        ratio = np.sqrt(max(evals[1], 0.0) / top)
         raise DegenerateError(
             "src, dst: the DLT system has a null space of dimension ≥ 2 (σ₈/σ₁ = "
-            f"{sig[1] / sig[-1]:.2e}), so the homography is not unique (too many points on "
-            "one line?)", singular_values=sig[::-1])
+            f"{ratio:.2e}), so the homography is not unique (too many points on one line?)",
+            singular_values=np.sqrt(np.clip(evals[::-1], 0.0, None)))
     return evecs[:, 0].reshape(3, 3)
 
 
