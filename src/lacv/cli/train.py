@@ -82,16 +82,6 @@ def _format_confusion(cm: np.ndarray) -> str:
     return "\n".join([head, *rows])
 
 
-def _load_problem(dataset: str, seed: int, dtype: Any) -> Any:
-    from lacv import nn
-
-    if dataset == "digits":
-        return nn.load_digits(dtype=dtype)
-    problem = nn.lecture_regression(rng=seed, dtype=dtype)
-    return nn.Dataset(problem.x, problem.y, problem.x[:0], problem.y[:0], n_classes=0,
-                      name="regression", split={"seed": seed})
-
-
 def train_run(*, dataset: str, hidden: list[int], activation: str, loss_name: str,
               optimizer: str, epochs: int, lr: float, batch_size: int, momentum: float,
               weight_decay: float, schedule: str, dropout: float, patience: int | None,
@@ -100,15 +90,26 @@ def train_run(*, dataset: str, hidden: list[int], activation: str, loss_name: st
     """Build the model and optimiser from command-line choices and train it (also the demo's)."""
     from lacv import nn
 
-    data = _load_problem(dataset, seed, dtype)
     rng = np.random.default_rng(seed)
-    sizes = [data.n_features, *hidden, data.n_classes or data.y_train.shape[1]]
     if dataset == "regression":
-        # the lecture's net: no biases, weights from randn
-        body = nn.mlp(sizes, activation, bias=False, init="normal", rng=rng, dropout=dropout,
-                      dtype=dtype)
-        model = nn.Sequential(*body.layers)
+        # the lecture's problem and net: x, y, w1, w2 from randn, no biases
+        problem = nn.lecture_regression(hidden=hidden[0], rng=rng, dtype=dtype)
+        data = nn.Dataset(problem.x, problem.y, problem.x[:0], problem.y[:0], n_classes=0,
+                          name="regression", split={"seed": seed, "hidden": hidden[0]})
+        sizes = [data.n_features, *hidden, data.y_train.shape[1]]
+        if len(hidden) == 1:
+            layers: list[Any] = [nn.Linear.from_weights(problem.w1.T),
+                                 nn.ACTIVATIONS[activation](),
+                                 nn.Linear.from_weights(problem.w2.T)]
+            if dropout:
+                layers.insert(2, nn.Dropout(dropout, rng=rng))
+            model = nn.Sequential(*layers)
+        else:
+            model = nn.mlp(sizes, activation, bias=False, init="normal", rng=rng,
+                           dropout=dropout, dtype=dtype)
     else:
+        data = nn.load_digits(dtype=dtype)
+        sizes = [data.n_features, *hidden, data.n_classes]
         body = nn.mlp(sizes, activation, rng=rng, dropout=dropout, dtype=dtype)
         mean, scale = nn.standardization(data.X_train)
         model = nn.Sequential(nn.Standardize(mean, scale, dtype=dtype), *body.layers)
@@ -349,7 +350,9 @@ def evaluate(model_path: str, data_path: str | None, as_json: bool) -> None:
             X, y = data.X_test, data.y_test
             source = "the digits test set"
         elif dataset == "regression":
-            problem = nn.lecture_regression(rng=int(meta.get("seed", 0)))
+            split = meta.get("split", {})
+            problem = nn.lecture_regression(hidden=int(split.get("hidden", 100)),
+                                            rng=int(split.get("seed", 0)))
             X, y = problem.x, problem.y
             source = "the lecture's regression problem (its training data)"
         else:

@@ -229,16 +229,22 @@ def fit(model: Layer, loss: Loss, X: Any, y: Any, *, epochs: int = 10, batch_siz
                 xb = Xe[start:start + bs]
                 tb = te[start:start + bs]
                 optimizer.zero_grad()
-                out = model.forward(xb, training=True)
-                value, grad = loss._compute(out, tb, want_grad=True)
-                if not math.isfinite(value):
+                # every kernel is overflow-free on finite input (stable sigmoid, shifted
+                # softmax), so an overflow or NaN here means the weights have diverged
+                try:
+                    with np.errstate(over="raise", invalid="raise", divide="raise"):
+                        out = model.forward(xb, training=True)
+                        value, grad = loss._compute(out, tb, want_grad=True)
+                        if not math.isfinite(value):
+                            raise FloatingPointError(f"the loss is {value}")
+                        model.backward_params(grad)
+                        optimizer.step()
+                except FloatingPointError as exc:
                     raise EstimationError(
-                        f"training diverged: the loss is {value} at epoch {epoch + 1}, rows "
-                        f"{start}..{start + len(xb) - 1}; lower the learning rate "
+                        f"training diverged at epoch {epoch + 1}, rows {start}.."
+                        f"{start + len(xb) - 1} ({exc}); lower the learning rate "
                         f"(now {optimizer.lr:g})",
-                        stats={"epoch": epoch + 1, "row": start, "lr": optimizer.lr})
-                model.backward_params(grad)
-                optimizer.step()
+                        stats={"epoch": epoch + 1, "row": start, "lr": optimizer.lr}) from None
                 total += value * len(xb) if mean_reduction else value
                 if loss.classification:
                     correct += loss.correct(out, tb)
