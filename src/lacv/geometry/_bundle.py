@@ -165,26 +165,60 @@ class BlockLMResult:
     g_cov: np.ndarray
 
 
-def _normal_blocks(r: np.ndarray, Jg: np.ndarray, Jp: np.ndarray, starts: np.ndarray
+class _Layout:
+    """Rows grouped by view, scattered into a zero-padded ``(V, n_max, ...)`` stack.
+
+    With every view's rows side by side, the per-view sums ``J_pᵀJ_p``,
+    ``J_gᵀJ_p`` and ``J_pᵀr`` are single batched matrix products; when all
+    views have the same number of points the padding is a free reshape.
+    """
+
+    def __init__(self, starts: np.ndarray, n_rows: int) -> None:
+        counts = np.diff(np.append(starts, n_rows))
+        self.n_views = len(starts)
+        self.n_max = int(counts.max())
+        self.uniform = bool(np.all(counts == self.n_max))
+        self.view = np.repeat(np.arange(self.n_views), counts)
+        self.local = np.arange(n_rows) - np.repeat(starts, counts)
+
+    def stack(self, a: np.ndarray) -> np.ndarray:
+        """``(n, 2, k)`` or ``(n, 2)`` rows → ``(V, 2 n_max, k)`` or ``(V, 2 n_max)``."""
+        tail = a.shape[2:]
+        if self.uniform:
+            return a.reshape((self.n_views, 2 * self.n_max) + tail)
+        out = np.zeros((self.n_views, self.n_max) + a.shape[1:])
+        out[self.view, self.local] = a
+        return out.reshape((self.n_views, 2 * self.n_max) + tail)
+
+
+def _normal_blocks(r: np.ndarray, Jg: np.ndarray, Jp: np.ndarray, layout: _Layout
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     m = Jg.shape[2]
     Jg2 = Jg.reshape(-1, m)
     U = Jg2.T @ Jg2
     eg = Jg2.T @ r.ravel()
-    V = np.add.reduceat(np.einsum("nki,nkj->nij", Jp, Jp), starts, axis=0)
-    W = np.add.reduceat(np.einsum("nki,nkj->nij", Jg, Jp), starts, axis=0)  # (V, m, 6)
-    ep = np.add.reduceat(np.einsum("nki,nk->ni", Jp, r), starts, axis=0)
+    P = layout.stack(Jp)  # (V, 2n, 6)
+    Pt = np.swapaxes(P, 1, 2)
+    V = Pt @ P
+    W = np.swapaxes(layout.stack(Jg), 1, 2) @ P  # (V, m, 6)
+    ep = (Pt @ layout.stack(r)[:, :, None])[:, :, 0]
     return U, eg, V, W, ep
+
+
+def _flat(A: np.ndarray) -> np.ndarray:
+    """``(V, m, 6)`` → ``(m, 6V)``: the row of blocks ``[A_1 … A_V]``."""
+    return np.swapaxes(A, 0, 1).reshape(A.shape[1], -1)
 
 
 def _schur_solve(U: np.ndarray, eg: np.ndarray, V: np.ndarray, W: np.ndarray, ep: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     Vinv = np.linalg.inv(V)  # (V, 6, 6): batched, each block is small and well conditioned
     WVi = W @ Vinv  # (V, m, 6)
-    S = U - np.einsum("vij,vkj->ik", WVi, W)
-    rhs = eg - np.einsum("vij,vj->i", WVi, ep)
+    WVi_f = _flat(WVi)
+    S = U - WVi_f @ _flat(W).T
+    rhs = eg - WVi_f @ ep.ravel()
     dg = -np.linalg.solve(S, rhs) if U.shape[0] else np.zeros(0)
-    dp = -np.einsum("vij,vj->vi", Vinv, ep + np.einsum("vji,j->vi", W, dg))
+    dp = -(Vinv @ (ep + (_flat(W).T @ dg).reshape(-1, 6))[:, :, None])[:, :, 0]
     return dg, dp
 
 
@@ -226,10 +260,11 @@ def block_lm(evaluate: Evaluate, g0: np.ndarray, R0: np.ndarray, t0: np.ndarray,
     r, Jg, Jp = evaluate(g, R, t, True)
     if r is None:
         raise DegenerateError("the initial estimate puts points behind a camera")
+    layout = _Layout(np.asarray(starts), r.shape[0])
     cost = 0.5 * float(np.sum(r * r))
     lam, nu = 1e-3, 2.0
     converged, message, it = False, f"stopped after {max_iter} iterations", 0
-    U, eg, V, W, ep = _normal_blocks(r, Jg, Jp, starts)
+    U, eg, V, W, ep = _normal_blocks(r, Jg, Jp, layout)
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         dU = np.maximum(np.diag(U), 1e-12 * max(float(np.max(np.diag(U), initial=0.0)), 1.0))
         dV = np.maximum(np.einsum("vii->vi", V), 1e-12)
@@ -252,7 +287,7 @@ def block_lm(evaluate: Evaluate, g0: np.ndarray, R0: np.ndarray, t0: np.ndarray,
             lam *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
             nu = 2.0
             r, Jg, Jp = evaluate(g, R, t, True)
-            U, eg, V, W, ep = _normal_blocks(r, Jg, Jp, starts)
+            U, eg, V, W, ep = _normal_blocks(r, Jg, Jp, layout)
             if rel_drop < ftol or small_step:
                 converged, message = True, "converged (relative cost change below tolerance)"
                 break
@@ -276,7 +311,7 @@ def _covariance(r: np.ndarray, U: np.ndarray, V: np.ndarray, W: np.ndarray, m: i
     sigma2 = float(np.sum(r * r)) / dof if dof > 0 else 0.0
     Vinv = np.linalg.inv(V)
     WVi = W @ Vinv
-    S = U - np.einsum("vij,vkj->ik", WVi, W)
+    S = U - _flat(WVi) @ _flat(W).T
     if m:
         scale = np.sqrt(np.abs(np.diag(S))) + 1e-300
         Sn = S / np.outer(scale, scale)

@@ -40,259 +40,42 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from lacv._validate import as_array, check_int, describe
+from lacv._validate import check_int, describe
 from lacv.errors import DegenerateError, InputError
 from lacv.geometry._bundle import block_lm, pose_jacobian, project_with_jacobian
-from lacv.geometry.camera import Camera, Pose, project_to_rotation
-from lacv.linalg import solve_homogeneous
+from lacv.geometry.camera import Camera, Pose
+from lacv.geometry.projection import decompose_projection_matrix, projection_matrix_dlt
+from lacv.geometry.zhang import (
+    _check_views,
+    _homographies,
+    _intrinsics_fixed_center,
+    _radial_guess,
+    _Views,
+    extrinsics_from_homography,
+    intrinsics_from_homographies,
+)
 
 __all__ = [
     "PARAM_NAMES",
     "CalibrationResult",
+    "Camera",
+    "Pose",
+    "StereoResult",
     "calibrate_camera",
+    "calibrate_stereo",
+    "decompose_projection_matrix",
     "extrinsics_from_homography",
     "intrinsics_from_homographies",
+    "projection_matrix_dlt",
 ]
 
 #: the ten camera parameters in the order of :attr:`Camera.params`
 PARAM_NAMES = ("fx", "fy", "cx", "cy", "skew", "k1", "k2", "p1", "p2", "k3")
-
-
-# ----------------------------------------------------------------------------- input
-
-
-@dataclass(frozen=True)
-class _Views:
-    """Validated views: object points (board plane) and pixels, concatenated by view."""
-
-    object_points: tuple[np.ndarray, ...]  # (n_i, 3), Z = 0
-    image_points: tuple[np.ndarray, ...]  # (n_i, 2)
-    image_size: tuple[int, int]
-
-    @property
-    def starts(self) -> np.ndarray:
-        counts = [len(p) for p in self.image_points]
-        return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-
-    @property
-    def view_index(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.image_points)),
-                         [len(p) for p in self.image_points])
-
-
-def _check_size(image_size: Any, name: str = "image_size") -> tuple[int, int]:
-    try:
-        w, h = image_size
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected (width, height), got {describe(image_size)}") from None
-    check_int(w, f"{name}[0]", minimum=1)
-    check_int(h, f"{name}[1]", minimum=1)
-    return int(w), int(h)
-
-
-def _as_view_list(value: Any, name: str) -> list[Any]:
-    if isinstance(value, np.ndarray):
-        return [value[i] for i in range(value.shape[0])] if value.ndim == 3 else [value]
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    raise InputError(f"{name}: expected a sequence of point arrays (one per view), "
-                     f"got {describe(value)}")
-
-
-def _check_views(object_points: Any, image_points: Any, image_size: Any,
-                 name: str = "image_points") -> _Views:
-    size = _check_size(image_size)
-    imgs = _as_view_list(image_points, name)
-    if len(imgs) < 3:
-        raise InputError(f"{name}: expected at least 3 views of the target, got {len(imgs)}")
-    single = isinstance(object_points, np.ndarray) and object_points.ndim == 2
-    if not single and not isinstance(object_points, np.ndarray):
-        try:
-            single = np.asarray(object_points, dtype=np.float64).ndim == 2
-        except (ValueError, TypeError):
-            single = False
-    objs = [object_points] * len(imgs) if single else _as_view_list(object_points,
-                                                                    "object_points")
-    if len(objs) != len(imgs):
-        raise InputError(f"object_points: {len(objs)} views, but {name} has {len(imgs)}; give "
-                         "one array per view (or a single array for the same target in all)")
-    out_o, out_i = [], []
-    for i, (o, x) in enumerate(zip(objs, imgs, strict=True)):
-        oa = as_array(o, f"object_points[{i}]", ndim=2)
-        if oa.shape[1] == 2:
-            oa = np.column_stack([oa, np.zeros(len(oa))])
-        if oa.shape[1] != 3:
-            raise InputError(f"object_points[{i}]: expected points of shape (N, 3) or (N, 2), "
-                             f"got {describe(oa)}")
-        xa = as_array(x, f"{name}[{i}]", ndim=(2, 3))
-        if xa.ndim == 3 and xa.shape[1] == 1:
-            xa = xa[:, 0, :]  # OpenCV's (N, 1, 2)
-        if xa.ndim != 2 or xa.shape[1] != 2:
-            raise InputError(f"{name}[{i}]: expected points of shape (N, 2), got {describe(xa)}")
-        if len(xa) != len(oa):
-            raise InputError(f"view {i}: object_points has {len(oa)} points but {name} has "
-                             f"{len(xa)}; they must correspond one to one")
-        if len(xa) < 4:
-            raise InputError(f"view {i}: expected at least 4 points, got {len(xa)}")
-        scale = max(float(np.abs(oa[:, :2]).max()), 1e-300)
-        if np.any(np.abs(oa[:, 2]) > 1e-9 * scale):
-            raise InputError(f"object_points[{i}]: a planar target must lie on Z = 0 (largest "
-                             f"|Z| = {np.abs(oa[:, 2]).max():.3g})")
-        out_o.append(np.column_stack([oa[:, :2], np.zeros(len(oa))]))
-        out_i.append(xa)
-    return _Views(tuple(out_o), tuple(out_i), size)
-
-
-# ------------------------------------------------------------------- closed-form steps
-
-
-def _homographies(views: _Views, name: str = "image_points") -> list[np.ndarray]:
-    from lacv.geometry.transforms import Homography
-
-    Hs = []
-    for i, (o, x) in enumerate(zip(views.object_points, views.image_points, strict=True)):
-        try:
-            Hs.append(Homography.from_points(o[:, :2], x).matrix)
-        except DegenerateError as exc:
-            raise DegenerateError(f"view {i}: {exc} (are the target points collinear?)",
-                                  singular_values=exc.singular_values) from None
-    return Hs
-
-
-def _v(H: np.ndarray, i: int, j: int) -> np.ndarray:
-    hi, hj = H[:, i], H[:, j]
-    return np.array([hi[0] * hj[0], hi[0] * hj[1] + hi[1] * hj[0], hi[1] * hj[1],
-                     hi[2] * hj[0] + hi[0] * hj[2], hi[2] * hj[1] + hi[1] * hj[2],
-                     hi[2] * hj[2]])
-
-
-def _image_normalizer(size: tuple[int, int]) -> np.ndarray:
-    """Pixels → about [−1, 1]: conditions V (Zhang's b mixes entries of order 1 and f⁻²)."""
-    w, h = size
-    s = 2.0 / (w + h)
-    return np.array([[s, 0.0, -s * (w - 1) / 2.0], [0.0, s, -s * (h - 1) / 2.0],
-                     [0.0, 0.0, 1.0]])
-
-
-def intrinsics_from_homographies(homographies: Sequence[Any], image_size: Any, *,
-                                 zero_skew: bool = True) -> np.ndarray:
-    r"""Zhang's closed-form ``K`` from three or more plane-to-image homographies.
-
-    Solves ``V b = 0`` (module docstring, step 2) by SVD on homographies
-    pre-multiplied by an image normalisation ``N`` (so ``K = N^{-1} K_N``),
-    and factors ``B = L Lᵀ`` (Cholesky): ``K ∝ (Lᵀ)^{-1}``.
-
-    Parameters
-    ----------
-    homographies : sequence of (3, 3) array_like
-        Board plane ``(X, Y, 1)`` to pixels, one per view.
-    image_size : (int, int)
-        ``(width, height)``, for the normalisation.
-    zero_skew : bool
-        Impose ``B12 = 0`` (no skew): drop that unknown.
-
-    Returns
-    -------
-    (3, 3) ndarray
-        ``K`` with ``K[2, 2] = 1``.
-
-    Raises
-    ------
-    DegenerateError
-        ``V`` has a null space of dimension ≥ 2 (too few views, or the views
-        are related by pure translation / rotation about the optical axis),
-        or ``B`` is not definite (noise too large for the closed form).
-    """
-    size = _check_size(image_size)
-    N = _image_normalizer(size)
-    rows = []
-    for k, H in enumerate(homographies):
-        Hm = as_array(H, f"homographies[{k}]", shape=(3, 3))
-        Hn = N @ Hm
-        Hn /= np.linalg.norm(Hn)
-        rows += [_v(Hn, 0, 1), _v(Hn, 0, 0) - _v(Hn, 1, 1)]
-    A = np.array(rows)
-    cols = [0, 2, 3, 4, 5] if zero_skew else list(range(6))
-    if A.shape[0] < len(cols) - 1:
-        raise DegenerateError(f"homographies: {len(homographies)} views give {A.shape[0]} "
-                              f"equations for {len(cols)} unknowns of B up to scale")
-    try:
-        res = solve_homogeneous(A[:, cols], strict=True)
-    except DegenerateError as exc:
-        raise DegenerateError("homographies: the views do not determine the intrinsics (the "
-                              "board must be tilted differently between views)",
-                              singular_values=exc.singular_values) from None
-    b = np.zeros(6)
-    b[cols] = res.x
-    B = np.array([[b[0], b[1], b[3]], [b[1], b[2], b[4]], [b[3], b[4], b[5]]])
-    if B[0, 0] < 0:
-        B = -B
-    try:
-        L = np.linalg.cholesky(B)
-    except np.linalg.LinAlgError:
-        raise DegenerateError("homographies: the closed-form B = K⁻ᵀK⁻¹ is not positive "
-                              "definite (too much noise or too little tilt between views)"
-                              ) from None
-    Kn = np.linalg.inv(L.T)
-    K = np.linalg.solve(N, Kn)
-    return K / K[2, 2]
-
-
-def _intrinsics_fixed_center(homographies: Sequence[np.ndarray], cx: float, cy: float
-                             ) -> tuple[float, float]:
-    r"""Focal lengths with a known principal point (OpenCV's initialisation).
-
-    With ``K = diag(f_x, f_y, 1)`` after moving ``(c_x, c_y)`` to the origin,
-    ``h_1ᵀ B h_2 = 0`` and ``h_1ᵀ B h_1 = h_2ᵀ B h_2`` are linear in
-    ``(1/f_x², 1/f_y²)``: a 2-unknown least-squares problem.
-    """
-    T = np.array([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
-    A, rhs = [], []
-    for H in homographies:
-        h = T @ H
-        h = h / np.linalg.norm(h)
-        h1, h2 = h[:, 0], h[:, 1]
-        A += [[h1[0] * h2[0], h1[1] * h2[1]], [h1[0] ** 2 - h2[0] ** 2, h1[1] ** 2 - h2[1] ** 2]]
-        rhs += [-h1[2] * h2[2], -(h1[2] ** 2 - h2[2] ** 2)]
-    sol, *_ = np.linalg.lstsq(np.array(A), np.array(rhs), rcond=None)
-    if not np.all(sol > 0):
-        raise DegenerateError("the views do not determine the focal length (is the board "
-                              "tilted between views?)")
-    return float(1.0 / np.sqrt(sol[0])), float(1.0 / np.sqrt(sol[1]))
-
-
-def extrinsics_from_homography(K: Any, H: Any) -> Pose:
-    r"""The pose of the plane ``Z = 0`` from its homography: ``[r_1 r_2 t] = λ K^{-1} H``.
-
-    ``λ = 2 / (‖K^{-1}h_1‖ + ‖K^{-1}h_2‖)`` with the sign that puts the plane
-    in front of the camera (``t_z > 0``), ``r_3 = r_1 × r_2``, and the
-    matrix ``[r_1 r_2 r_3]`` (not exactly orthonormal with noisy data) replaced
-    by the nearest rotation (Zhang 2000, §3.1 and appendix C).
-
-    Parameters
-    ----------
-    K : (3, 3) array_like
-    H : (3, 3) array_like
-
-    Returns
-    -------
-    Pose
-    """
-    Km = as_array(K, "K", shape=(3, 3))
-    Hm = as_array(H, "H", shape=(3, 3))
-    A = np.linalg.solve(Km, Hm)
-    lam = 2.0 / (np.linalg.norm(A[:, 0]) + np.linalg.norm(A[:, 1]))
-    if A[2, 2] < 0:
-        lam = -lam
-    r1, r2, t = lam * A[:, 0], lam * A[:, 1], lam * A[:, 2]
-    R = project_to_rotation(np.column_stack([r1, r2, np.cross(r1, r2)]))
-    return Pose(R, t)
 
 
 # -------------------------------------------------------------- parameterisation / LM
@@ -341,11 +124,20 @@ def _camera_evaluate(views: _Views, T: np.ndarray, c: np.ndarray):  # noqa: ANN2
     X = np.concatenate(views.object_points)
     obs = np.concatenate(views.image_points)
     vidx = views.view_index
+    counts = {len(p) for p in views.image_points}
+    # the same number of points in every view (the usual case): rotate with one batched matmul
+    Xv = X.reshape(len(views.image_points), -1, 3) if len(counts) == 1 else None
 
     def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):  # noqa: ANN202
         intr = T @ g + c
-        RX = np.einsum("nij,nj->ni", R[vidx], X)
-        uv, Ji, JX = project_with_jacobian(RX + t[vidx], intr, jac)
+        if Xv is not None:
+            RX = (Xv @ np.swapaxes(R, 1, 2)).reshape(-1, 3)
+            Xc = (RX.reshape(Xv.shape) + t[:, None, :]).reshape(-1, 3)
+        else:
+            Rv = R[vidx]
+            RX = np.einsum("nij,nj->ni", Rv, X)
+            Xc = RX + t[vidx]
+        uv, Ji, JX = project_with_jacobian(Xc, intr, jac)
         if uv is None or not np.all(np.isfinite(uv)):
             return None, None, None
         r = uv - obs
@@ -354,22 +146,6 @@ def _camera_evaluate(views: _Views, T: np.ndarray, c: np.ndarray):  # noqa: ANN2
         return r, Ji @ T, pose_jacobian(JX, RX)
 
     return evaluate
-
-
-def _radial_guess(views: _Views, K: np.ndarray, poses: Sequence[Pose]) -> np.ndarray:
-    """Zhang §3.3 in normalised coordinates: ``x_obs − x = x (k1 r² + k2 r⁴)``."""
-    Kinv = np.linalg.inv(K)
-    rows, rhs = [], []
-    for o, x, p in zip(views.object_points, views.image_points, poses, strict=True):
-        Xc = p.apply(o)
-        xi = Xc[:, :2] / Xc[:, 2:]
-        xo = (np.column_stack([x, np.ones(len(x))]) @ Kinv.T)[:, :2]
-        r2 = np.sum(xi * xi, axis=1)
-        for k in range(2):
-            rows.append(np.column_stack([xi[:, k] * r2, xi[:, k] * r2 * r2]))
-            rhs.append(xo[:, k] - xi[:, k])
-    A, b = np.concatenate(rows), np.concatenate(rhs)
-    return np.linalg.lstsq(A, b, rcond=None)[0]
 
 
 @dataclass(frozen=True)
@@ -552,7 +328,7 @@ def _result(camera: Camera, res: Any, views: _Views, std: dict[str, float],
                          for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
     return CalibrationResult(
         camera=camera,
-        poses=tuple(Pose(R, t) for R, t in zip(res.R, res.t, strict=True)),
+        poses=tuple(Pose._trusted(R, t) for R, t in zip(res.R, res.t, strict=True)),
         rms_px=float(np.sqrt(np.mean(per_point))),
         view_rms_px=view_rms,
         std=std,
@@ -564,3 +340,296 @@ def _result(camera: Camera, res: Any, views: _Views, std: dict[str, float],
         converged=res.converged,
         message=res.message,
     )
+
+
+# ----------------------------------------------------------------------------- stereo
+
+
+def _left_jacobian(w: np.ndarray) -> np.ndarray:
+    r"""SO(3)'s left Jacobian: ``exp(w + δ) ≈ exp([J_l(w) δ]×) exp(w)``.
+
+    .. math:: J_l(w) = I + \frac{1 - \cos\theta}{\theta^2}[w]_\times
+              + \frac{\theta - \sin\theta}{\theta^3}[w]_\times^2
+
+    (Barfoot, *State Estimation for Robotics*, 2017, eq. 7.77a.)
+    """
+    theta = float(np.linalg.norm(w))
+    Wx = np.array([[0.0, -w[2], w[1]], [w[2], 0.0, -w[0]], [-w[1], w[0], 0.0]])
+    if theta < 1e-6:
+        return np.eye(3) + 0.5 * Wx + (Wx @ Wx) / 6.0
+    a = (1.0 - np.cos(theta)) / theta**2
+    b = (theta - np.sin(theta)) / theta**3
+    return np.eye(3) + a * Wx + b * (Wx @ Wx)
+
+
+@dataclass(frozen=True)
+class StereoResult:
+    """What :func:`calibrate_stereo` found.
+
+    Attributes
+    ----------
+    camera_left, camera_right : Camera
+    rotation : (3, 3) ndarray
+        ``R`` of ``X_right = R X_left + T`` (OpenCV's ``R``).
+    translation : (3,) ndarray
+        ``T`` (OpenCV's ``T``), in the target's units.
+    essential : (3, 3) ndarray
+        ``E = [T]× R``: ``x̂_rᵀ E x̂_l = 0`` for normalised image points.
+    fundamental : (3, 3) ndarray
+        ``F = K_r^{-T} E K_l^{-1}`` scaled to ``F[2, 2] = 1``: ``x_rᵀ F x_l = 0``
+        for (undistorted) pixels.
+    poses : tuple of Pose
+        Target to left camera, per view.
+    rms_px : float
+        Over all points of both cameras.
+    view_rms_px : (V, 2) ndarray
+        Per view, left and right.
+    rotation_std_deg : (3,) ndarray
+        Standard deviations of the rotation vector of ``R``, degrees.
+    translation_std : (3,) ndarray
+    left, right : CalibrationResult or None
+        The separate calibrations that started the joint one (None for a
+        camera passed in).
+    n_iterations : int
+    converged : bool
+    message : str
+    """
+
+    camera_left: Camera
+    camera_right: Camera
+    rotation: np.ndarray
+    translation: np.ndarray
+    essential: np.ndarray
+    fundamental: np.ndarray
+    poses: tuple[Pose, ...]
+    rms_px: float
+    view_rms_px: np.ndarray
+    rotation_std_deg: np.ndarray
+    translation_std: np.ndarray
+    left: CalibrationResult | None
+    right: CalibrationResult | None
+    n_iterations: int
+    converged: bool
+    message: str
+
+    @property
+    def relative_pose(self) -> Pose:
+        """Left camera frame to right camera frame."""
+        return Pose._trusted(self.rotation, self.translation)
+
+    @property
+    def baseline(self) -> float:
+        """``‖T‖``: the distance between the camera centres."""
+        return float(np.linalg.norm(self.translation))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "camera_left": self.camera_left.to_dict(),
+            "camera_right": self.camera_right.to_dict(),
+            "R": self.rotation.tolist(), "T": self.translation.tolist(),
+            "E": self.essential.tolist(), "F": self.fundamental.tolist(),
+            "rms_px": self.rms_px, "view_rms_px": self.view_rms_px.tolist(),
+            "rotation_std_deg": self.rotation_std_deg.tolist(),
+            "translation_std": self.translation_std.tolist(),
+            "n_iterations": self.n_iterations, "converged": self.converged,
+            "message": self.message,
+        }
+
+
+def _poses_for_camera(camera: Camera, views: _Views) -> list[Pose]:
+    """Per-view poses of a known camera: homographies of undistorted points, Zhang §3.1."""
+    from lacv.geometry.transforms import Homography
+
+    poses = []
+    for i, (o, x) in enumerate(zip(views.object_points, views.image_points, strict=True)):
+        try:
+            H = Homography.from_points(o[:, :2], camera.undistort_points(x)).matrix
+        except DegenerateError as exc:
+            raise DegenerateError(f"view {i}: {exc}") from None
+        poses.append(extrinsics_from_homography(camera.K, H))
+    return poses
+
+
+def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_right: Any,
+                     image_size: Any, *, image_size_right: Any = None,
+                     camera_left: Camera | None = None, camera_right: Camera | None = None,
+                     refine_intrinsics: bool = True, fix_aspect: bool = False,
+                     zero_tangential: bool = False, fix_k3: bool = False,
+                     fix_principal_point: bool = False, max_iter: int = 100) -> StereoResult:
+    r"""Calibrate a stereo rig from simultaneous views of a planar target.
+
+    1. Each camera alone by :func:`calibrate_camera` (or its given
+       ``camera_*`` and poses from homographies).
+    2. The rig's motion ``X_r = R X_l + T`` from every view,
+       ``R_i = R_{r,i} R_{l,i}^T``, ``T_i = t_{r,i} − R_i t_{l,i}``, averaged
+       (the chordal mean of the ``R_i`` projected onto SO(3), the mean of the
+       ``T_i``).
+    3. Levenberg–Marquardt over ``R, T`` (rotation vector, with SO(3)'s left
+       Jacobian), the left poses and — with ``refine_intrinsics`` — both
+       cameras' intrinsics and distortion, minimising the reprojection error
+       in both images; the same Schur-complement solver as the mono case
+       (the rig's parameters are global, each left pose is a block).
+
+    Then ``E = [T]× R`` and ``F = K_r^{-T} E K_l^{-1}`` (H&Z §9.6, result 9.19).
+
+    Parameters
+    ----------
+    object_points : (N, 3) array_like, or a sequence of them
+    image_points_left, image_points_right : sequence of (N_i, 2) array_like
+        The same target points seen by each camera at the same moments.
+    image_size : (int, int)
+        ``(width, height)`` of the left images (and of the right ones unless
+        ``image_size_right`` is given).
+    image_size_right : (int, int), optional
+    camera_left, camera_right : Camera, optional
+        Known cameras; with ``refine_intrinsics=False`` they stay fixed
+        (OpenCV's ``CALIB_FIX_INTRINSIC``).
+    refine_intrinsics : bool
+        Refine both cameras jointly with the rig (OpenCV's
+        ``CALIB_USE_INTRINSIC_GUESS``).
+    fix_aspect, zero_tangential, fix_k3, fix_principal_point : bool
+        As in :func:`calibrate_camera`, for both cameras.
+    max_iter : int
+
+    Returns
+    -------
+    StereoResult
+
+    Raises
+    ------
+    InputError
+        Bad views (as :func:`calibrate_camera`), or the two cameras' views do
+        not correspond (different numbers of views or points).
+    DegenerateError
+        As :func:`calibrate_camera`.
+    """
+    size_l = image_size
+    size_r = image_size if image_size_right is None else image_size_right
+    views_l = _check_views(object_points, image_points_left, size_l, "image_points_left")
+    views_r = _check_views(object_points, image_points_right, size_r, "image_points_right")
+    if len(views_l.image_points) != len(views_r.image_points):
+        raise InputError(f"image_points_left has {len(views_l.image_points)} views but "
+                         f"image_points_right has {len(views_r.image_points)}; a stereo "
+                         "calibration needs the same moments seen by both cameras")
+    check_int(max_iter, "max_iter", minimum=1)
+    options = dict(fix_aspect=fix_aspect, zero_tangential=zero_tangential, fix_k3=fix_k3,
+                   fix_principal_point=fix_principal_point)
+    results: list[CalibrationResult | None] = []
+    cams, poses = [], []
+    for name, cam, views in (("camera_left", camera_left, views_l),
+                             ("camera_right", camera_right, views_r)):
+        if cam is None:
+            res = calibrate_camera(views.object_points, views.image_points, views.image_size,
+                                   max_iter=max_iter, **options)
+            results.append(res)
+            cams.append(res.camera)
+            poses.append(list(res.poses))
+        else:
+            if not isinstance(cam, Camera):
+                raise InputError(f"{name}: expected a Camera, got {describe(cam)}")
+            results.append(None)
+            cams.append(cam.replace(image_size=views.image_size))
+            poses.append(_poses_for_camera(cam, views))
+    Rl = np.array([p.rotation for p in poses[0]])
+    tl = np.array([p.translation for p in poses[0]])
+    Rr = np.array([p.rotation for p in poses[1]])
+    tr = np.array([p.translation for p in poses[1]])
+    Ri = Rr @ np.swapaxes(Rl, 1, 2)
+    from lacv.geometry.camera import _log_so3, project_to_rotation
+
+    R0 = project_to_rotation(Ri.mean(axis=0))
+    T0 = np.mean(tr - np.einsum("ij,vj->vi", R0, tl), axis=0)
+
+    maps = []
+    for cam in cams:
+        if refine_intrinsics:
+            maps.append(_param_map(cam.params, fix_aspect=fix_aspect,
+                                   fix_principal_point=fix_principal_point,
+                                   zero_tangential=zero_tangential, fix_k3=fix_k3,
+                                   fix_skew=True))
+        else:
+            maps.append((np.zeros((10, 0)), cam.params.copy(), ()))
+    (TL, cL, namesL), (TR, cR, namesR) = maps
+    mL, mR = TL.shape[1], TR.shape[1]
+    gL = np.linalg.lstsq(TL, cams[0].params - cL, rcond=None)[0] if mL else np.zeros(0)
+    gR = np.linalg.lstsq(TR, cams[1].params - cR, rcond=None)[0] if mR else np.zeros(0)
+    if mL:
+        cL = cams[0].params - TL @ gL
+    if mR:
+        cR = cams[1].params - TR @ gR
+    g0 = np.concatenate([gL, gR, _log_so3(R0), T0])
+    names = (tuple(f"left {n}" for n in namesL) + tuple(f"right {n}" for n in namesR)
+             + ("rx", "ry", "rz", "Tx", "Ty", "Tz"))
+    X = np.concatenate(views_l.object_points)
+    obs = np.concatenate([np.concatenate(views_l.image_points),
+                          np.concatenate(views_r.image_points)])
+    n = len(X)
+    vidx = views_l.view_index
+    # rows grouped by view: view i's left points, then its right points
+    perm = np.concatenate([np.concatenate([np.flatnonzero(vidx == i),
+                                           n + np.flatnonzero(vidx == i)])
+                           for i in range(len(views_l.image_points))])
+    starts = np.concatenate([[0], np.cumsum(2 * np.bincount(vidx))[:-1]]).astype(np.intp)
+    m = mL + mR + 6
+
+    def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):  # noqa: ANN202
+        intr_l = TL @ g[:mL] + cL
+        intr_r = TR @ g[mL:mL + mR] + cR
+        w, T = g[m - 6:m - 3], g[m - 3:]
+        Rrel = _rotation(w)
+        Rv = R[vidx]
+        RX = np.einsum("nij,nj->ni", Rv, X)
+        Xl = RX + t[vidx]
+        RXl = Xl @ Rrel.T
+        uv_l, Ji_l, JX_l = project_with_jacobian(Xl, intr_l, jac)
+        uv_r, Ji_r, JX_r = project_with_jacobian(RXl + T, intr_r, jac)
+        if uv_l is None or uv_r is None:
+            return None, None, None
+        r = (np.concatenate([uv_l, uv_r]) - obs)[perm]
+        if not np.all(np.isfinite(r)):
+            return None, None, None
+        if not jac:
+            return r, None, None
+        Jg = np.zeros((2 * n, 2, m))
+        Jg[:n, :, :mL] = Ji_l @ TL
+        Jg[n:, :, mL:mL + mR] = Ji_r @ TR
+        Jw = _left_jacobian(w)
+        # ∂(Rrel Xl)/∂w = −[Rrel Xl]× J_l(w): the pose Jacobian's rotation part times J_l
+        Jrel = pose_jacobian(JX_r, RXl)
+        Jg[n:, :, m - 6:m - 3] = Jrel[:, :, :3] @ Jw
+        Jg[n:, :, m - 3:] = JX_r
+        Jp = np.concatenate([pose_jacobian(JX_l, RX), pose_jacobian(JX_r @ Rrel, RX)])
+        return r, Jg[perm], Jp[perm]
+
+    res = block_lm(evaluate, g0, Rl, tl, starts, max_iter=max_iter, names=names)
+    cam_l = Camera.from_params(TL @ res.g[:mL] + cL, image_size=views_l.image_size)
+    cam_r = Camera.from_params(TR @ res.g[mL:mL + mR] + cR, image_size=views_r.image_size)
+    w, T = res.g[m - 6:m - 3], res.g[m - 3:]
+    R = _rotation(w)
+    Tx = np.array([[0.0, -T[2], T[1]], [T[2], 0.0, -T[0]], [-T[1], T[0], 0.0]])
+    E = Tx @ R
+    F = np.linalg.solve(cam_r.K.T, E) @ np.linalg.inv(cam_l.K)
+    F = F / F[2, 2] if abs(F[2, 2]) > 1e-12 * np.linalg.norm(F) else F / np.linalg.norm(F)
+    r = res.residuals
+    per_point = np.sum(r * r, axis=1)
+    bounds = np.append(starts, len(r))
+    view_rms = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        half = (b - a) // 2
+        view_rms.append([np.sqrt(np.mean(per_point[a:a + half])),
+                         np.sqrt(np.mean(per_point[a + half:b]))])
+    return StereoResult(
+        camera_left=cam_l, camera_right=cam_r, rotation=R, translation=T.copy(),
+        essential=E, fundamental=F,
+        poses=tuple(Pose._trusted(Rk, tk) for Rk, tk in zip(res.R, res.t, strict=True)),
+        rms_px=float(np.sqrt(np.mean(per_point))), view_rms_px=np.array(view_rms),
+        rotation_std_deg=np.degrees(res.g_std[m - 6:m - 3]),
+        translation_std=res.g_std[m - 3:], left=results[0], right=results[1],
+        n_iterations=res.n_iterations, converged=res.converged, message=res.message)
+
+
+def _rotation(w: np.ndarray) -> np.ndarray:
+    from lacv.geometry.camera import _exp_so3
+
+    return _exp_so3(w)

@@ -204,6 +204,18 @@ class Pose:
         object.__setattr__(self, "translation", t)
 
     @classmethod
+    def _trusted(cls, R: np.ndarray, t: np.ndarray) -> Pose:
+        """A pose from an exact rotation computed inside lacv (no checks)."""
+        obj = object.__new__(cls)
+        R = np.array(R, dtype=np.float64)
+        t = np.array(t, dtype=np.float64)
+        R.setflags(write=False)
+        t.setflags(write=False)
+        object.__setattr__(obj, "rotation", R)
+        object.__setattr__(obj, "translation", t)
+        return obj
+
+    @classmethod
     def from_rvec(cls, rvec: Any, tvec: Any) -> Pose:
         """From OpenCV's ``rvec`` (rotation vector) and ``tvec``."""
         w = np.ravel(as_array(rvec, "rvec"))
