@@ -25,6 +25,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
     "demo": "lacv.cli.demo:demo",
+    "estimate": "lacv.cli.estimate:estimate",
     "solve": "lacv.cli.solve:solve",
     "train": "lacv.cli.train:train",
     "evaluate": "lacv.cli.train:evaluate",

@@ -22,6 +22,7 @@ from lacv._fileio import atomic_write
 STEPS: list[tuple[str, str]] = [
     ("Linear algebra: least squares and Ax = 0", "lacv.cli._demo_linalg:run"),
     ("Calculus: derivatives and gradient descent", "lacv.cli._demo_calculus:run"),
+    ("Geometry: a homography from matches with outliers", "lacv.cli._demo_geometry:run"),
     ("Neural networks: hand-derived backpropagation on digits", "lacv.cli._demo_nn:run"),
 ]
 

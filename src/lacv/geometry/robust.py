@@ -155,8 +155,8 @@ def required_trials(inlier_ratio: float, sample_size: int, confidence: float = 0
     --------
     >>> required_trials(0.5, 4, 0.99)        # H&Z table 4.3: s = 4, 50 % outliers
     72
-    >>> required_trials(0.5, 4, 0.99, n_points=20)   # without replacement: fewer
-    60
+    >>> required_trials(0.5, 4, 0.99, n_points=20)   # 10 inliers of 20: q is smaller
+    104
     """
     eps = check_probability(inlier_ratio, "inlier_ratio", open_interval=False)
     s = check_int(sample_size, "sample_size", minimum=1)

@@ -1,0 +1,87 @@
+"""`lacv estimate` and the geometry demo step."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import shared_data
+from lacv.cli import main
+from lacv.geometry import Affine
+from lacv.geometry.synthetic import make_correspondences
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_builtin_example_prints_matrix_inliers_and_truth(capsys):
+    code, out, err = run(capsys, "estimate")
+    assert code == 0, err
+    assert "matrix =" in out and "inliers:" in out and "RMS" in out
+    assert "ground truth: mean corner error" in out
+
+
+def test_csv_affine_json(capsys, tmp_path):
+    scene = make_correspondences("affine", 200, 0.3, rng=1)
+    path = tmp_path / "m.csv"
+    np.savetxt(path, np.c_[scene.src, scene.dst], delimiter=",", header="x1,y1,x2,y2")
+    code, out, err = run(capsys, "estimate", str(path), "--model", "affine", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["model"] == "affine" and data["n_points"] == 200
+    assert scene.corner_error(Affine(np.array(data["matrix"]))) < 1.0
+    assert data["n_inliers"] >= 135
+
+
+def test_no_robust_uses_all_points(capsys, tmp_path):
+    scene = make_correspondences("similarity", 50, 0.0, rng=2)
+    path = tmp_path / "m.csv"
+    np.savetxt(path, np.c_[scene.src, scene.dst], delimiter=",")
+    code, out, _ = run(capsys, "estimate", str(path), "--model", "similarity", "--no-robust")
+    assert code == 0 and "least squares, all points" in out and "model: Similarity(" in out
+
+
+@pytest.mark.data
+def test_shared_data_format_reports_validation(capsys):
+    path = shared_data("homography", "graf_pts.txt")
+    code, out, err = run(capsys, "estimate", str(path), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["validation"]["n_points"] == 8 and data["validation"]["mean_error_px"] < 2.0
+
+
+@pytest.mark.parametrize("content, message", [
+    ("1,2,3\n4,5,6\n", "expected 4 columns"),
+    ("1,2,3,x\n", "not a number"),
+    ("1 2 1 3 4 1 7\n", "label column"),
+    ("", "no numbers"),
+])
+def test_bad_files_exit_2_with_one_line(capsys, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    code, out, err = run(capsys, "estimate", str(path))
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file_and_too_few_points(capsys, tmp_path):
+    code, _, err = run(capsys, "estimate", str(tmp_path / "none.csv"))
+    assert code == 2 and "no such file" in err
+    path = tmp_path / "three.csv"
+    np.savetxt(path, np.arange(12.0).reshape(3, 4), delimiter=",")
+    code, _, err = run(capsys, "estimate", str(path))
+    assert code == 2 and "at least 4" in err
+
+
+def test_demo_step(capsys, tmp_path):
+    from lacv.cli._demo_geometry import run as demo_run
+    from lacv.cli.demo import DemoContext
+
+    ctx = DemoContext(out_dir=tmp_path, quick=True)
+    demo_run(ctx)
+    out = capsys.readouterr().out
+    assert "ground truth" in out and "corner error" in ctx.summary[-1]
