@@ -55,8 +55,6 @@ _NULLITY_RTOL = 1e-8
 #: a cubic whose largest end coefficient is below this fraction of its coefficient
 #: norm has no well-defined roots (the null space is itself degenerate)
 _CUBIC_RTOL = 1e-12
-#: relative size of an imaginary part of a cubic root still treated as rounding
-_IMAG_RTOL = 1e-7
 
 
 # --------------------------------------------------------------------------- helpers
@@ -232,6 +230,51 @@ def _det3(M: np.ndarray) -> np.ndarray:
             + M[..., 0, 2] * (M[..., 1, 0] * M[..., 2, 1] - M[..., 1, 1] * M[..., 2, 0]))
 
 
+def _real_cubic_roots(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    r"""Real roots of the monic cubics :math:`t^3 + p_2 t^2 + p_1 t + p_0`, closed form, batched.
+
+    With :math:`t = y - p_2/3` the cubic becomes :math:`y^3 + P y + Q = 0`.
+    When :math:`\Delta = (Q/2)^2 + (P/3)^3 > 0` there is one real root,
+    :math:`y = u - P/(3u)` with :math:`u = \sqrt[3]{-Q/2 - \operatorname{sign}(Q)
+    \sqrt\Delta}` (the sign avoids cancellation); otherwise three, by the
+    trigonometric form :math:`y_k = 2\sqrt{-P/3}\cos(\tfrac13 \arccos(
+    \tfrac{3Q}{2P}\sqrt{-3/P}) - \tfrac{2\pi k}{3})`. One Newton step on the
+    original cubic polishes each root.
+
+    Returns
+    -------
+    roots : (B, 3) ndarray
+    valid : (B, 3) ndarray of bool
+        The second and third roots exist only when ``Δ ≤ 0``.
+    """
+    P = p1 - p2 * p2 / 3.0
+    Q = 2.0 * p2 ** 3 / 27.0 - p2 * p1 / 3.0 + p0
+    D = (0.5 * Q) ** 2 + (P / 3.0) ** 3
+    one = D > 0
+    sq = np.sqrt(np.where(one, D, 0.0))
+    u = np.cbrt(-0.5 * Q - np.where(Q >= 0, 1.0, -1.0) * sq)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y_one = np.where(u != 0, u - P / (3.0 * np.where(u != 0, u, 1.0)), 0.0)
+    Pn = np.where(one, -1.0, np.minimum(P, 0.0))  # P ≤ 0 on the three-root branch
+    m = 2.0 * np.sqrt(-Pn / 3.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arg = np.where(Pn < 0, 3.0 * Q / (2.0 * Pn) * np.sqrt(-3.0 / Pn), 0.0)
+    theta = np.arccos(np.clip(arg, -1.0, 1.0)) / 3.0
+    k = np.arange(3) * (2.0 * np.pi / 3.0)
+    y_three = m[:, None] * np.cos(theta[:, None] - k)
+    y = np.where(one[:, None], np.stack([y_one, y_one, y_one], axis=1), y_three)
+    t = y - p2[:, None] / 3.0
+    # one Newton step on t³ + p2 t² + p1 t + p0
+    f = ((t + p2[:, None]) * t + p1[:, None]) * t + p0[:, None]
+    df = (3.0 * t + 2.0 * p2[:, None]) * t + p1[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(np.abs(df) > 0, t - f / np.where(df != 0, df, 1.0), t)
+    valid = np.ones(t.shape, dtype=bool)
+    valid[:, 1:] = ~one[:, None]
+    return t, valid
+
+
 def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Seven-point solutions for ``B`` samples at once.
 
@@ -250,21 +293,28 @@ def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.n
 
     Notes
     -----
+    The null space of the 7×9 system comes from a complete QR factorisation
+    of its transpose, :math:`A^T = Q R`: the last two columns of ``Q`` are
+    orthogonal to every row of ``A`` (Householder QR never fails, unlike a
+    batched solve that one singular sample would break; it is four times
+    faster than the batched SVD). ``|R₇₇|`` reveals a rank below 7.
+
     With ``F = λF₁ + μF₂`` the determinant is the homogeneous cubic
     :math:`c_3 λ^3 + c_2 λ^2 μ + c_1 λ μ^2 + c_0 μ^3` (H&Z §11.1.2). Its
     coefficients come from four evaluations of :math:`f(t) = \det(tF_1 +
     F_2)` at ``t = 0, ±1, 2``. The roots are taken in ``t = λ/μ`` when
     ``|c₃| ≥ |c₀|`` and in ``s = μ/λ`` otherwise, so a root at infinity of
     one form is a root at zero of the other and no division by a vanishing
-    leading coefficient happens. Roots come from the 3×3 companion matrices'
-    eigenvalues in one batched call.
+    leading coefficient happens; they come in closed form
+    (:func:`_real_cubic_roots`).
     """
     B = x1.shape[0]
     A = _design_rows(x1, x2)  # (B, 7, 9)
-    _, sv, Vt = np.linalg.svd(A, full_matrices=True)  # Vt (B, 9, 9)
-    F1 = Vt[:, 7].reshape(B, 3, 3)
-    F2 = Vt[:, 8].reshape(B, 3, 3)
-    rank_ok = sv[:, 6] > _NULLITY_RTOL * sv[:, 0]
+    Qm, Rm = np.linalg.qr(np.swapaxes(A, 1, 2), mode="complete")  # Qm (B, 9, 9)
+    F1 = Qm[:, :, 7].reshape(B, 3, 3)
+    F2 = Qm[:, :, 8].reshape(B, 3, 3)
+    diag = np.abs(np.diagonal(Rm, axis1=1, axis2=2))  # (B, 7)
+    rank_ok = diag.min(axis=1) > _NULLITY_RTOL * diag.max(axis=1)
 
     f0 = _det3(F2)
     fp = _det3(F1 + F2)
@@ -275,28 +325,30 @@ def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.n
     odd = 0.5 * (fp - fm)  # c3 + c1
     c3 = (f2 - 4.0 * c2 - c0 - 2.0 * odd) / 6.0
     c1 = odd - c3
-    coeffs = np.stack([c3, c2, c1, c0], axis=1)  # in powers of t = λ/μ, highest first
-    scale = np.sqrt(np.einsum("bk,bk->b", coeffs, coeffs))
+    scale = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2 + c3 * c3)
     use_t = np.abs(c3) >= np.abs(c0)
     lead = np.where(use_t, c3, c0)
-    # in s = μ/λ the coefficient order reverses
-    poly = np.where(use_t[:, None], coeffs, coeffs[:, ::-1])
     cubic_ok = np.abs(lead) > _CUBIC_RTOL * np.where(scale > 0, scale, 1.0)
-    safe_lead = np.where(cubic_ok, lead, 1.0)
-    comp = np.zeros((B, 3, 3))
-    comp[:, 0, :] = -poly[:, 1:] / safe_lead[:, None]
-    comp[:, 1, 0] = 1.0
-    comp[:, 2, 1] = 1.0
-    roots = np.linalg.eigvals(comp)  # (B, 3) complex
-    real = np.abs(roots.imag) <= _IMAG_RTOL * (1.0 + np.abs(roots.real))
-    r = roots.real
+    inv = 1.0 / np.where(cubic_ok, lead, 1.0)
+    # in s = μ/λ the coefficient order reverses
+    p2 = np.where(use_t, c2, c1) * inv
+    p1 = np.where(use_t, c1, c2) * inv
+    p0 = np.where(use_t, c0, c3) * inv
+    r, real = _real_cubic_roots(p2, p1, p0)
     # t-form: F = t F1 + F2;  s-form: F = F1 + s F2
-    Fa = np.where(use_t[:, None, None, None], r[:, :, None, None] * F1[:, None] + F2[:, None],
-                  F1[:, None] + r[:, :, None, None] * F2[:, None])
-    Fa = _unit(Fa)
+    a = np.where(use_t[:, None], r, 1.0)[:, :, None, None]
+    b = np.where(use_t[:, None], 1.0, r)[:, :, None, None]
+    Fa = _unit(a * F1[:, None] + b * F2[:, None])
     valid = real & (rank_ok & cubic_ok)[:, None]
     valid &= _oriented_ok(Fa, x1, x2)
     return Fa, valid
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross products along the last axis (broadcasting); faster than ``np.cross`` here."""
+    return np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                     a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                     a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
 
 
 def _epipole2(F: np.ndarray) -> np.ndarray:
@@ -306,7 +358,7 @@ def _epipole2(F: np.ndarray) -> np.ndarray:
     columns is ``e₂`` up to scale; the largest of the three products is used.
     """
     c0, c1, c2 = F[..., :, 0], F[..., :, 1], F[..., :, 2]
-    cands = np.stack([np.cross(c0, c1), np.cross(c0, c2), np.cross(c1, c2)], axis=-2)
+    cands = np.stack([_cross(c0, c1), _cross(c0, c2), _cross(c1, c2)], axis=-2)
     norms = np.einsum("...ki,...ki->...k", cands, cands)
     best = np.argmax(norms, axis=-1)
     return np.take_along_axis(cands, best[..., None, None], axis=-2)[..., 0, :]
@@ -323,13 +375,16 @@ def _oriented_ok(F: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     ``F`` is ``(B, K, 3, 3)`` (K solutions per sample), ``x1``, ``x2`` are
     ``(B, n, 2)``; returns ``(B, K)``.
     """
-    e2 = _epipole2(F)  # (B, K, 3)
-    n = x1.shape[1]
-    h1 = np.concatenate([x1, np.ones((x1.shape[0], n, 1))], axis=2)  # (B, n, 3)
-    h2 = np.concatenate([x2, np.ones((x2.shape[0], n, 1))], axis=2)
-    l2 = np.einsum("bkij,bnj->bkni", F, h1)  # F x1
-    ex = np.cross(e2[:, :, None, :], h2[:, None, :, :])  # (B, K, n, 3)
-    sig = np.einsum("bkni,bkni->bkn", ex, l2)
+    e2 = _epipole2(F)[:, :, None, :]  # (B, K, 1, 3)
+    u1, v1 = x1[:, None, :, 0], x1[:, None, :, 1]  # (B, 1, n)
+    u2, v2 = x2[:, None, :, 0], x2[:, None, :, 1]
+    # F x1, rows of F applied to (u1, v1, 1): (B, K, n) per component
+    l0 = F[:, :, 0, 0, None] * u1 + F[:, :, 0, 1, None] * v1 + F[:, :, 0, 2, None]
+    l1 = F[:, :, 1, 0, None] * u1 + F[:, :, 1, 1, None] * v1 + F[:, :, 1, 2, None]
+    l2 = F[:, :, 2, 0, None] * u1 + F[:, :, 2, 1, None] * v1 + F[:, :, 2, 2, None]
+    ex, ey, ez = e2[..., 0], e2[..., 1], e2[..., 2]
+    # (e2 × x2) with x2 = (u2, v2, 1)
+    sig = ((ey - ez * v2) * l0 + (ez * u2 - ex) * l1 + (ex * v2 - ey * u2) * l2)
     # a point on the epipole itself has no sign; it neither confirms nor breaks the constraint
     tol = 1e-12 * np.max(np.abs(sig), axis=2, keepdims=True)
     pos = np.all(sig >= -tol, axis=2)

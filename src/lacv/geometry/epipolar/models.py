@@ -86,7 +86,7 @@ _RANK2_RTOL = 1e-6
 #: fraction of the inliers a single homography must explain for the degeneracy warning
 _PLANE_FRACTION = 0.9
 #: IRLS reweightings inside a non-minimal fit
-_IRLS_STEPS = 2
+_IRLS_STEPS = 1
 
 
 # --------------------------------------------------------------------------- values
@@ -324,9 +324,15 @@ class Essential(_EpipolarMatrix):
                    preemptive_points: int = 256, min_inliers: int | None = None) -> Any:
         r"""``E`` from correspondences with outliers, cameras known (RANSAC).
 
-        As :meth:`Fundamental.robust_fit`, with hypotheses projected on the
-        essential manifold and the refinement over its five degrees of
-        freedom; the threshold is on the Sampson distance in pixels.
+        The search is :meth:`Fundamental.robust_fit`'s (seven-point samples in
+        pixels); its answer is carried to calibrated coordinates,
+        :math:`E = K_2^T F K_1`, projected on the essential manifold and
+        refined on the inliers by Levenberg–Marquardt over the five degrees of
+        freedom of ``E`` (the Sampson error in pixels), re-selecting the
+        inliers twice. Projecting seven-point hypotheses one by one instead
+        was tried and lands in the wrong one of the two poses of a
+        nearly planar scene; a five-point minimal solver is not implemented.
+        The threshold is on the Sampson distance in pixels.
 
         Returns
         -------
@@ -334,9 +340,10 @@ class Essential(_EpipolarMatrix):
             ``model`` an :class:`Essential`.
         """
         a, b = _check_correspondences(x1, x2, 8)
-        return _robust(_TwoViewEstimator.essential(a, b, K1, K2), a, b, threshold_px,
-                       confidence, max_trials, rng, local_optimization, refine, batch_size,
-                       preemptive_points, min_inliers)
+        est_e = _TwoViewEstimator.essential(a, b, K1, K2)
+        return _robust(_TwoViewEstimator.fundamental(a, b), a, b, threshold_px, confidence,
+                       max_trials, rng, local_optimization, refine, batch_size,
+                       preemptive_points, min_inliers, essential=est_e)
 
     @classmethod
     def calibrated(cls, K1: Any, K2: Any) -> CalibratedEssential:
@@ -514,7 +521,8 @@ def _homography_fraction(x1: np.ndarray, x2: np.ndarray, threshold: float) -> fl
 def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: float,
             confidence: float, max_trials: int, rng: Any, local_optimization: bool,
             refine: bool, batch_size: int, preemptive_points: int,
-            min_inliers: int | None) -> Any:
+            min_inliers: int | None, essential: _TwoViewEstimator | None = None) -> Any:
+    """Run the RANSAC loop with ``est``; with ``essential``, finish on the essential manifold."""
     from lacv._validate import as_rng, check_int, check_positive, check_probability
     from lacv.geometry.robust import RobustResult, run_ransac
 
@@ -528,13 +536,26 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
                       batch_size=batch_size, preemptive_points=preemptive_points,
                       lo_iterations=4 if local_optimization else 0,
                       final_rounds=2 if refine else 0, min_inliers=min_inl)
-    model = est.model(loop.model)
-    F_px = est.to_pixels(loop.model)
-    resid = sampson_distance(F_px, a, b)
+    final, M = est, loop.model
+    if essential is not None:
+        # E = K₂ᵀ F K₁ on the essential manifold, then refined over its 5 dof on the inliers
+        final = essential
+        F_px = est.to_pixels(M)
+        M = project_to_essential(np.linalg.solve(essential.A2.T, F_px)
+                                 @ np.linalg.inv(essential.A1))
+        for _ in range(2 if refine else 0):
+            inl = np.flatnonzero(final.errors_sq(M[None], None)[0] <= thr * thr)
+            if inl.size < 8:
+                break
+            M = final.refine(M, inl)
+    model = final.model(M)
+    resid = sampson_distance(final.to_pixels(M), a, b)
     inliers = resid <= thr
     n_in = int(np.count_nonzero(inliers))
-    if n_in < min_inl:  # pragma: no cover - run_ransac checks the same count
-        raise EstimationError(f"no model found: {n_in} inliers, fewer than {min_inl}")
+    if n_in < min_inl:
+        raise EstimationError(f"no model found: the final model keeps {n_in} inliers, fewer "
+                              f"than min_inliers = {min_inl}",
+                              stats={"n_points": len(a), "n_trials": loop.n_trials})
     rms = float(np.sqrt(np.mean(resid[inliers] ** 2)))
     plane = _homography_fraction(a[inliers], b[inliers], thr)
     if plane >= _PLANE_FRACTION:
@@ -547,4 +568,3 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
              "homography_fraction": plane}
     return RobustResult(model, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
                         loop.trials_needed, loop.stopped, stats)
-

@@ -205,7 +205,7 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
         return JF @ dF
 
     res = levenberg_marquardt(residuals, jacobian, param.x0, max_iterations=max_iterations,
-                              ftol=1e-10, xtol=1e-10, gtol=1e-14)
+                              ftol=1e-7, xtol=1e-10, gtol=1e-14)
     return param.matrix(res.x), res
 
 
