@@ -31,18 +31,38 @@ def test_builtin_panorama_within_one_pixel(pano4, pano4_result):
     assert p.image.dtype == np.uint8 and p.image.shape[2] == 3
     assert p.mask.mean() > 0.6
     # every view lands inside the panorama
-    for k, T in p.transforms.items():
+    for T in p.transforms.values():
         assert type(T).__name__ == "Homography"
         corners = T(np.array([[0.0, 0], [239, 199]]))
         assert corners.min() >= -0.5 and np.all(corners.max(axis=0) <= np.array(
             p.image.shape[1::-1]) - 0.5)
 
 
-def test_refinement_lowers_the_transfer_error(pano4_result):
+def test_joint_refinement_lowers_the_chained_error(pano4, pano4_result):
+    chained = stitch(pano4.images, refine=False)
+    assert chained.camera == "none" and chained.refine_iterations == 0
     p = pano4_result
-    assert p.refine_iterations > 0
-    assert p.refined_rms_px <= p.chained_rms_px
+    assert p.camera == "rotating" and p.refine_iterations > 0
+    assert abs(p.focal_px - 480.0) < 5.0  # the scene's camera: 28° over 240 px
+    assert _worst_corner_error(p, pano4) < 0.5 * _worst_corner_error(chained, pano4)
+
+
+def test_free_refinement_never_raises_the_transfer_error(pano4):
+    p = stitch(pano4.images, camera="free")
+    assert p.camera == "free"
+    assert p.refined_rms_px <= p.chained_rms_px + 1e-9
     assert p.refined_rms_px < 0.5
+
+
+def test_rotating_camera_is_rejected_for_a_planar_scene(planar3):
+    # views of a plane from different places: no rotating camera explains them
+    p = stitch(planar3.images)
+    assert p.camera == "free"
+    to_ref = np.linalg.inv(p.transforms[p.reference].matrix)
+    for k in p.order:
+        err = corner_errors_px(to_ref @ p.transforms[k].matrix, planar3.relative(k, p.reference),
+                               planar3.images[k].shape)
+        assert err.max() < 1.0
 
 
 def test_disconnected_image_is_named(pano4):

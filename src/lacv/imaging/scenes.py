@@ -163,7 +163,8 @@ def _render(photo: np.ndarray, H: np.ndarray, size: tuple[int, int], gain: float
 
 def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
                    view_size: tuple[int, int] = (240, 200), overlap: float = 0.55,
-                   exposure: float = 0.06, noise_std: float = 1.0,
+                   fov_deg: float = 28.0, tilt_deg: float = 12.0, exposure: float = 0.06,
+                   noise_std: float = 1.0,
                    rng: np.random.Generator | int | None = 0) -> Scene:
     """A panorama sequence: a camera panning about its centre over a photograph.
 
@@ -175,8 +176,10 @@ def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
 
     (H&Z §8.4.2). The pans are spaced so neighbouring views overlap by about
     ``overlap`` of their width; each view also gets a small random tilt and
-    roll (under 2° and 1°, about a mean tilt of 9°), an exposure gain within ``1 ± exposure`` and
-    Gaussian noise of ``noise_std`` grey levels.
+    roll (within ±2° of ``tilt_deg`` and ±1°), an exposure gain within
+    ``1 ± exposure`` and Gaussian noise of ``noise_std`` grey levels. ``f_p``
+    is the largest focal length that keeps every view inside the photograph,
+    so no view sees past its border (the photograph is magnified ``f_v / f_p``).
 
     Parameters
     ----------
@@ -188,6 +191,10 @@ def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
         ``(width, height)`` of every view, in pixels.
     overlap : float
         Fraction of a view's width shared with its neighbour, in (0.2, 0.9).
+    fov_deg : float
+        Horizontal field of view of every view, 10° to 90°.
+    tilt_deg : float
+        Mean tilt of the camera below the photograph's centre, degrees.
     exposure : float
         Largest relative gain change between views, in [0, 0.5].
     noise_std : float
@@ -210,23 +217,35 @@ def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
     if exposure > 0.5:
         raise InputError(f"exposure: expected at most 0.5, got {exposure!r}")
     check_positive(noise_std, "noise_std", allow_zero=True)
+    if not 10.0 <= float(fov_deg) <= 90.0:
+        raise InputError(f"fov_deg: expected 10 to 90 degrees, got {fov_deg!r}")
+    if not -20.0 <= float(tilt_deg) <= 20.0:
+        raise InputError(f"tilt_deg: expected -20 to 20 degrees, got {tilt_deg!r}")
     gen = as_rng(rng)
     image = _photo(check_choice(photo, "photo", PHOTOS))
     ph, pw = image.shape[:2]
-    # the views see the photograph at about 1:1 near the centre (f_v = f_p)
-    f = 2.0 * width
+    f = (width / 2.0) / np.tan(np.radians(float(fov_deg)) / 2.0)
     K_v = _intrinsics(f, width, height)
-    K_p = _intrinsics(f, pw, ph)
     step = np.degrees(np.arctan((1.0 - float(overlap)) * width / f))
     pans = (np.arange(n_views) - (n_views - 1) / 2.0) * step
-    # the camera looks 9° below the photograph's centre, where its texture is
-    tilts = 9.0 + gen.uniform(-2.0, 2.0, n_views)
+    # the camera looks below the photograph's centre, where its texture is
+    tilts = tilt_deg + gen.uniform(-2.0, 2.0, n_views)
     rolls = gen.uniform(-1.0, 1.0, n_views)
     gains = 1.0 + gen.uniform(-exposure, exposure, n_views)
+    rotations = [_rotation(-pan, tilt, roll) for pan, tilt, roll in zip(pans, tilts, rolls,
+                                                                        strict=True)]
+    # the photograph's focal length: the largest that keeps every view inside it
+    # (a camera turned right by `pan` sees the world turned left: R_y(-pan))
+    corners = np.column_stack([image_corners((height, width)), np.ones(4)])
+    rays = np.vstack([(R.T @ np.linalg.inv(K_v) @ corners.T).T for R in rotations])
+    if np.any(rays[:, 2] <= 0):
+        raise InputError("fov_deg, overlap: the views turn too far to see one photograph")
+    reach = np.abs(rays[:, :2] / rays[:, 2:3]).max(axis=0)
+    f_p = 0.99 * min((pw - 1) / 2.0 / reach[0], (ph - 1) / 2.0 / reach[1])
+    K_p = _intrinsics(f_p, pw, ph)
     homographies, views = [], []
-    for pan, tilt, roll, gain in zip(pans, tilts, rolls, gains, strict=True):
-        # a camera turned right by `pan` sees the world turned left: R_y(-pan)
-        H = K_v @ _rotation(-pan, tilt, roll) @ np.linalg.inv(K_p)
+    for R, gain in zip(rotations, gains, strict=True):
+        H = K_v @ R @ np.linalg.inv(K_p)
         H /= H[2, 2]
         homographies.append(H)
         views.append(_render(image, H, (width, height), gain, float(noise_std), gen))
@@ -237,7 +256,8 @@ def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
         photo_shape=(ph, pw),
         description=(f"{n_views} views {width}×{height} of {photo}, a camera panning "
                      f"{pans[0]:+.1f}° to {pans[-1]:+.1f}° about its centre "
-                     f"(f = {f:.0f} px), gains {gains.min():.3f}–{gains.max():.3f}, "
+                     f"(f = {f:.0f} px, the photograph magnified {f / f_p:.2f}×), "
+                     f"gains {gains.min():.3f}–{gains.max():.3f}, "
                      f"noise σ = {noise_std:g}"),
     )
 

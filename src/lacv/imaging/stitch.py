@@ -45,6 +45,15 @@ import numpy as np
 
 from lacv._validate import as_rng, check_choice, check_int, check_positive, describe
 from lacv.errors import DegenerateError, EstimationError, InputError
+from lacv.imaging.adjust import (
+    Adjustment,
+    FreeTransforms,
+    RotatingCamera,
+    adjust_transforms,
+    focal_from_homography,
+    normaliser,
+    transfer_rms_px,
+)
 from lacv.imaging.blend import BLENDS, blend, compensate_gains, largest_valid_rectangle
 from lacv.imaging.features import METHODS, Features, detect_features, match_descriptors
 from lacv.imaging.io import as_image
@@ -129,6 +138,12 @@ class Panorama:
         The same after joint refinement (equal when there was none).
     refine_iterations : int
         Levenberg–Marquardt iterations (0 when there was no refinement).
+    camera : str
+        The model of the joint refinement: ``"rotating"`` (one camera turning
+        about its centre), ``"free"`` (every transform free in its family) or
+        ``"none"`` (no refinement).
+    focal_px : float or None
+        The focal length found by the rotating-camera model.
     gains : dict of int to float
         Exposure gain applied to each stitched input.
     crop : tuple of int or None
@@ -147,6 +162,8 @@ class Panorama:
     chained_rms_px: float
     refined_rms_px: float
     refine_iterations: int
+    camera: str
+    focal_px: float | None
     gains: dict[int, float]
     crop: tuple[int, int, int, int] | None
 
@@ -318,198 +335,6 @@ def _scale(T: np.ndarray) -> float:
     return float(T[2, 2]) if abs(T[2, 2]) > 1e-12 else float(np.linalg.norm(T))
 
 
-# --------------------------------------------------------------------------- refinement
-
-
-def _normaliser(shape: tuple[int, ...]) -> np.ndarray:
-    """Hartley-style: image centre to the origin, the longer side to length 2."""
-    h, w = shape[:2]
-    s = 2.0 / max(h, w)
-    return np.array([[s, 0.0, -s * (w - 1) / 2.0], [0.0, s, -s * (h - 1) / 2.0],
-                     [0.0, 0.0, 1.0]])
-
-
-class _Family:
-    """A transform family in normalised coordinates: ``T̂(p)`` and ``∂T̂/∂p``.
-
-    ``T̂ = N_r M N_i⁻¹`` with ``M`` in the family (pixels). Homographies vary
-    the eight entries of ``T̂`` other than its largest one (fixed: the scale
-    gauge); the affine families vary linear coordinates of ``M``; the
-    Euclidean family its angle and translation.
-    """
-
-    def __init__(self, kind: str, T0_hat: np.ndarray, Nr: np.ndarray, Ni: np.ndarray) -> None:
-        self.kind = kind
-        self.T0 = T0_hat
-        self.Nr = Nr
-        self.Ni_inv = np.linalg.inv(Ni)
-        if kind == "homography":
-            fixed = int(np.argmax(np.abs(T0_hat)))
-            basis = [np.eye(9)[k].reshape(3, 3) for k in range(9) if k != fixed]
-        elif kind == "affine":
-            basis = [self._lift(np.eye(9)[k].reshape(3, 3)) for k in range(6)]
-        elif kind == "similarity":
-            basis = [self._lift(np.array(m, float)) for m in (
-                [[1, 0, 0], [0, 1, 0], [0, 0, 0]], [[0, -1, 0], [1, 0, 0], [0, 0, 0]],
-                [[0, 0, 1], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 1], [0, 0, 0]])]
-        elif kind == "translation":
-            basis = [self._lift(np.array(m, float)) for m in (
-                [[0, 0, 1], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 1], [0, 0, 0]])]
-        elif kind == "euclidean":
-            M0 = np.linalg.inv(Nr) @ T0_hat @ Ni
-            self.theta0 = float(np.arctan2(M0[1, 0], M0[0, 0]))
-            self.t0 = M0[:2, 2].copy()
-            basis = []
-        else:  # pragma: no cover - transform_class admits only the five families
-            raise InputError(f"model: unsupported family {kind!r}")
-        self.basis = np.array(basis) if basis else np.zeros((0, 3, 3))
-        self.dof = 3 if kind == "euclidean" else len(basis)
-
-    def _lift(self, E: np.ndarray) -> np.ndarray:
-        return self.Nr @ E @ self.Ni_inv
-
-    def _euclid(self, p: np.ndarray) -> np.ndarray:
-        c, s = np.cos(self.theta0 + p[0]), np.sin(self.theta0 + p[0])
-        return np.array([[c, -s, self.t0[0] + p[1]], [s, c, self.t0[1] + p[2]], [0, 0, 1.0]])
-
-    def matrix(self, p: np.ndarray) -> np.ndarray:
-        if self.kind == "euclidean":
-            return self._lift(self._euclid(p))
-        return self.T0 + np.tensordot(p, self.basis, axes=1)
-
-    def derivatives(self, p: np.ndarray) -> np.ndarray:
-        """``∂T̂/∂p_k``, shape (dof, 3, 3)."""
-        if self.kind == "euclidean":
-            c, s = np.cos(self.theta0 + p[0]), np.sin(self.theta0 + p[0])
-            dR = np.array([[-s, -c, 0.0], [c, -s, 0.0], [0.0, 0.0, 0.0]])
-            dx = np.zeros((3, 3))
-            dx[0, 2] = 1.0
-            dy = np.zeros((3, 3))
-            dy[1, 2] = 1.0
-            return np.array([self._lift(dR), self._lift(dx), self._lift(dy)])
-        return self.basis
-
-
-def _transfer(Ti: np.ndarray, Tj: np.ndarray, pi: np.ndarray, pj: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Residuals π(T_j⁻¹ T_i x̃_i) − x_j and the row vectors a_u, a_v of their derivatives.
-
-    With ``q = G_j T_i x̃`` (``G_j = T_j⁻¹``), ``dq = G_j (dT_i x̃ − dT_j q)`` and
-    ``du = c_u · dq`` with ``c_u = (1, 0, −u)/q₂``, so ``du = a_u · (dT_i x̃ − dT_j q)``
-    with ``a_u = c_u G_j`` (and likewise for v).
-    """
-    Gj = np.linalg.inv(Tj)
-    xh = np.column_stack([pi, np.ones(len(pi))])
-    q = xh @ (Gj @ Ti).T
-    u = q[:, 0] / q[:, 2]
-    v = q[:, 1] / q[:, 2]
-    res = np.column_stack([u - pj[:, 0], v - pj[:, 1]])
-    inv_q2 = 1.0 / q[:, 2]
-    a_u = (Gj[0][None, :] - u[:, None] * Gj[2][None, :]) * inv_q2[:, None]
-    a_v = (Gj[1][None, :] - v[:, None] * Gj[2][None, :]) * inv_q2[:, None]
-    return res, np.stack([a_u, a_v], axis=1), q
-
-
-def _refine_jointly(kind: str, shapes: list[tuple[int, ...]], reference: int,
-                    transforms: dict[int, np.ndarray], accepted: list[PairMatch]
-                    ) -> tuple[dict[int, np.ndarray], float, float, int]:
-    """Levenberg–Marquardt over all transforms but the reference's (see the module notes)."""
-    from lacv.geometry.refine import levenberg_marquardt
-
-    nodes = sorted(transforms)
-    N = {k: _normaliser(shapes[k]) for k in nodes}
-    scale_px = {k: 1.0 / N[k][0, 0] for k in nodes}  # normalised units -> pixels
-    Nr = N[reference]
-    families: dict[int, _Family] = {}
-    offsets: dict[int, int] = {}
-    d = 0
-    for k in nodes:
-        if k == reference:
-            continue
-        That = Nr @ transforms[k] @ np.linalg.inv(N[k])
-        That = That / np.abs(That).max()
-        families[k] = _Family(kind, That, Nr, N[k])
-        offsets[k] = d
-        d += families[k].dof
-    T_ref_hat = np.eye(3)
-    # the correspondences, in normalised coordinates
-    data = []
-    for p in accepted:
-        if p.i in transforms and p.j in transforms:
-            pi = p.points_i[p.inliers]
-            pj = p.points_j[p.inliers]
-            hi = np.column_stack([pi, np.ones(len(pi))]) @ N[p.i].T
-            hj = np.column_stack([pj, np.ones(len(pj))]) @ N[p.j].T
-            data.append((p.i, p.j, hi[:, :2], hj[:, :2]))
-    m = sum(4 * len(x[2]) for x in data)
-
-    def matrices(x: np.ndarray) -> dict[int, np.ndarray]:
-        mats = {reference: T_ref_hat}
-        for k, fam in families.items():
-            mats[k] = fam.matrix(x[offsets[k]:offsets[k] + fam.dof])
-        return mats
-
-    def residuals(x: np.ndarray) -> np.ndarray:
-        mats = matrices(x)
-        out = []
-        for i, j, pi, pj in data:
-            r_ij, _, _ = _transfer(mats[i], mats[j], pi, pj)
-            r_ji, _, _ = _transfer(mats[j], mats[i], pj, pi)
-            out += [(r_ij * scale_px[j]).ravel(), (r_ji * scale_px[i]).ravel()]
-        return np.concatenate(out) if out else np.zeros(0)
-
-    def jacobian(x: np.ndarray) -> np.ndarray:
-        mats = matrices(x)
-        J = np.zeros((m, d))
-        derivs = {k: fam.derivatives(x[offsets[k]:offsets[k] + fam.dof])
-                  for k, fam in families.items()}
-        row = 0
-        for i, j, pi, pj in data:
-            for (a, b, pa, pb) in ((i, j, pi, pj), (j, i, pj, pi)):
-                n = len(pa)
-                _, A, q = _transfer(mats[a], mats[b], pa, pb)
-                rows = slice(row, row + 2 * n)
-                xh = np.column_stack([pa, np.ones(n)])
-                if a in families:
-                    # ∂r/∂p_k = a · (∂T_a/∂p_k x̃)
-                    Bx = np.einsum("kab,nb->nka", derivs[a], xh)
-                    block = np.einsum("nca,nka->nck", A, Bx) * scale_px[b]
-                    J[rows, offsets[a]:offsets[a] + families[a].dof] += block.reshape(2 * n, -1)
-                if b in families:
-                    Bq = np.einsum("kab,nb->nka", derivs[b], q)
-                    block = -np.einsum("nca,nka->nck", A, Bq) * scale_px[b]
-                    J[rows, offsets[b]:offsets[b] + families[b].dof] += block.reshape(2 * n, -1)
-                row += 2 * n
-        return J
-
-    x0 = np.zeros(d)
-    r0 = residuals(x0)
-    before = float(np.sqrt(np.mean(r0 ** 2) * 2)) if r0.size else 0.0
-    result = levenberg_marquardt(residuals, jacobian, x0, max_iterations=50, ftol=1e-10,
-                                 xtol=1e-12, gtol=1e-12)
-    after = float(np.sqrt(np.mean(result.residuals ** 2) * 2)) if r0.size else 0.0
-    mats = matrices(result.x)
-    refined = {}
-    for k in nodes:
-        T = np.linalg.inv(Nr) @ mats[k] @ N[k]
-        refined[k] = T / _scale(T)
-    return refined, before, after, int(result.iterations)
-
-
-def _transfer_rms_px(transforms: dict[int, np.ndarray], accepted: list[PairMatch]) -> float:
-    """RMS of the symmetric transfer errors (per point, in pixels) over all kept pairs."""
-    sq, count = 0.0, 0
-    for p in accepted:
-        if p.i not in transforms or p.j not in transforms:
-            continue
-        pi, pj = p.points_i[p.inliers], p.points_j[p.inliers]
-        r1, _, _ = _transfer(transforms[p.i], transforms[p.j], pi, pj)
-        r2, _, _ = _transfer(transforms[p.j], transforms[p.i], pj, pi)
-        sq += float((r1 ** 2).sum() + (r2 ** 2).sum())
-        count += 2 * len(pi)
-    return float(np.sqrt(sq / count)) if count else 0.0
-
-
 # --------------------------------------------------------------------------- stitch
 
 
@@ -536,7 +361,8 @@ def _from_float01(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = "sift",
            max_features: int = 4000, ratio: float = 0.8, mutual: bool = True,
            pairs: str = "auto", threshold_px: float = 3.0, min_inliers: int = 15,
-           refine: bool = True, blend_method: str = "feather", gain_compensation: bool = True,
+           refine: bool = True, camera: str = "auto", blend_method: str = "feather",
+           gain_compensation: bool = True,
            crop: bool = False, allow_partial: bool = False,
            names: Sequence[str] | None = None, rng: np.random.Generator | int | None = 0,
            progress: Callable[[int, int], None] | None = None) -> Panorama:
@@ -564,7 +390,15 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
     min_inliers : int
         The fewest inliers that link two images.
     refine : bool
-        Refine all transforms jointly (three or more images).
+        Refine all transforms jointly over every linked pair.
+    camera : {"auto", "rotating", "free"}
+        The model of the joint refinement of homographies: ``"rotating"``,
+        one camera turning about its centre (``T_k = K R_k K⁻¹``, a shared
+        focal length; see :mod:`lacv.imaging.adjust`); ``"free"``, eight free
+        entries per homography (planar scenes, scans); ``"auto"`` refines
+        both and keeps the rotating camera unless it fits the matches clearly
+        worse (RMS over ``1.2 ×`` the free model's ``+ 0.1 px``). Other
+        families are always refined ``"free"``.
     blend_method : {"feather", "multiband", "none"}
     gain_compensation : bool
         Equalise exposure between images.
@@ -616,6 +450,9 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
         raise InputError(f"names: expected {len(items)} names, got {len(names)}")
     cls = transform_class(model)
     check_choice(blend_method, "blend_method", BLENDS)
+    check_choice(camera, "camera", ("auto", "rotating", "free"))
+    if camera == "rotating" and cls.kind != "homography":
+        raise InputError(f"camera: 'rotating' needs model='homography', got {cls.kind!r}")
     imgs = [as_image(im, f"images[{k}]") for k, im in enumerate(items)]
     colour = any(im.ndim == 3 for im in imgs)
     dtypes = {im.dtype for im in imgs}
@@ -652,11 +489,14 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
     adjacency = _spanning_tree(main, accepted)
     reference = _tree_centre(adjacency)
     transforms, order, edges = _chain(reference, adjacency)
-    chained_rms = _transfer_rms_px(transforms, accepted)
-    refined_rms, iterations = chained_rms, 0
-    if refine and len(main) >= 3:
-        transforms, _, refined_rms, iterations = _refine_jointly(
-            cls.kind, [im.shape for im in imgs], reference, transforms, accepted)
+    links = [(p.i, p.j, p.points_i[p.inliers], p.points_j[p.inliers]) for p in accepted
+             if p.i in transforms and p.j in transforms]
+    chained_rms = transfer_rms_px(transforms, links)
+    adjustment = None
+    if refine:
+        shapes = {k: imgs[k].shape for k in transforms}
+        adjustment = _adjust(cls.kind, camera, reference, transforms, shapes, links)
+        transforms = adjustment.transforms
 
     canvas = canvas_bounds([imgs[k].shape for k in order], [transforms[k] for k in order])
     floats = {}
@@ -693,11 +533,60 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
         tree=tuple(edges),
         excluded=tuple(left_out),
         chained_rms_px=chained_rms,
-        refined_rms_px=refined_rms,
-        refine_iterations=iterations,
+        refined_rms_px=adjustment.rms_after_px if adjustment else chained_rms,
+        refine_iterations=adjustment.iterations if adjustment else 0,
+        camera=adjustment.model if adjustment else "none",
+        focal_px=adjustment.focal_px if adjustment else None,
         gains={k: float(g) for k, g in zip(order, gains, strict=True)},
         crop=crop_box,
     )
+
+
+def _adjust(kind: str, camera: str, reference: int, transforms: dict[int, np.ndarray],
+            shapes: dict[int, tuple[int, ...]], links: list[Any]) -> Adjustment:
+    """The joint refinement: the free family, the rotating camera, or the better of both."""
+    N = {k: normaliser(shapes[k]) for k in transforms}
+    free = None
+    if camera != "rotating":
+        free = adjust_transforms(FreeTransforms(kind, reference, transforms, N), links)
+        if camera == "free" or kind != "homography":
+            return free
+    focal = _initial_focal(transforms, shapes, links)
+    if focal is None:
+        if free is not None:
+            return free
+        raise EstimationError("camera='rotating': no focal length is consistent with the "
+                              "pairwise homographies (is the camera really rotating?)")
+    try:
+        rotating = adjust_transforms(RotatingCamera(reference, transforms, shapes, N, focal),
+                                     links)
+    except (DegenerateError, np.linalg.LinAlgError):
+        if free is not None:
+            return free
+        raise
+    if free is not None and rotating.rms_after_px > 1.2 * free.rms_after_px + 0.1:
+        return free
+    return rotating
+
+
+def _initial_focal(transforms: dict[int, np.ndarray], shapes: dict[int, tuple[int, ...]],
+                   links: list[Any]) -> float | None:
+    """The median focal length over the linked pairs' homographies (centred coordinates)."""
+    focals = []
+    for i, j, _, _ in links:
+        Ci = _centring(shapes[i])
+        Cj = _centring(shapes[j])
+        # the homography i -> j implied by the chained transforms, in centred coordinates
+        H = Cj @ np.linalg.inv(transforms[j]) @ transforms[i] @ np.linalg.inv(Ci)
+        f = focal_from_homography(H)
+        if f is not None and f > 0:
+            focals.append(f)
+    return float(np.median(focals)) if focals else None
+
+
+def _centring(shape: tuple[int, ...]) -> np.ndarray:
+    h, w = shape[:2]
+    return np.array([[1.0, 0, -(w - 1) / 2.0], [0, 1.0, -(h - 1) / 2.0], [0, 0, 1.0]])
 
 
 def _as_family(cls: Any, T: np.ndarray) -> Any:
