@@ -292,21 +292,23 @@ def calibrate_camera(object_points: Any, image_points: Any, image_size: Any, *,
         base[4] = 0.0
     K = Camera.from_params(base).K
     poses = [extrinsics_from_homography(K, H) for H in Hs]
-    if initial_camera is None:
-        base[5:7] = _radial_guess(views, K, poses)
-    initial = Camera.from_params(base, image_size=views.image_size)
     T, c, names = _param_map(base, fix_aspect=fix_aspect,
                              fix_principal_point=fix_principal_point,
                              zero_tangential=zero_tangential, fix_k3=fix_k3, fix_skew=fix_skew)
-    g0 = np.linalg.lstsq(T, base - c, rcond=None)[0]
     R0 = np.array([p.rotation for p in poses])
     t0 = np.array([p.translation for p in poses])
     evaluate = _camera_evaluate(views, T, c)
-    if evaluate(g0, R0, t0, False)[0] is None and initial_camera is None:
-        # the radial guess folded some points over: start without it
-        base[5:7] = 0.0
-        initial = Camera.from_params(base, image_size=views.image_size)
-        g0 = np.linalg.lstsq(T, base - c, rcond=None)[0]
+    g0 = np.linalg.lstsq(T, base - c, rcond=None)[0]
+    if initial_camera is None:
+        # Zhang's linear radial guess helps when K and the poses are good; with a poor closed
+        # form it can be worse than no distortion at all, so keep whichever reprojects better
+        guess = base.copy()
+        guess[5:7] = _radial_guess(views, K, poses)
+        g1 = np.linalg.lstsq(T, guess - c, rcond=None)[0]
+        r0, r1 = evaluate(g0, R0, t0, False)[0], evaluate(g1, R0, t0, False)[0]
+        if r1 is not None and (r0 is None or np.sum(r1 * r1) < np.sum(r0 * r0)):
+            base, g0 = guess, g1
+    initial = Camera.from_params(base, image_size=views.image_size)
     res = block_lm(evaluate, g0, R0, t0, views.starts, max_iter=max_iter, names=names)
     params = T @ res.g + c
     camera = Camera.from_params(params, image_size=views.image_size)

@@ -132,18 +132,19 @@ def rvec_from_rotation(R: Any) -> np.ndarray:
 
 
 def _log_so3(M: np.ndarray) -> np.ndarray:
-    c = np.clip((np.trace(M) - 1.0) / 2.0, -1.0, 1.0)
-    theta = math.acos(c)
-    v = np.array([M[2, 1] - M[1, 2], M[0, 2] - M[2, 0], M[1, 0] - M[0, 1]]) / 2.0
+    c = (np.trace(M) - 1.0) / 2.0
+    v = np.array([M[2, 1] - M[1, 2], M[0, 2] - M[2, 0], M[1, 0] - M[0, 1]]) / 2.0  # n sin θ
+    s = float(np.linalg.norm(v))
+    theta = math.atan2(s, c)  # accurate at both ends, unlike acos(c)
     if theta < 1e-8:
         return v  # sin θ ≈ θ: the vector part is the rotation vector
-    if theta < math.pi - 1e-4:
-        return v * (theta / math.sin(theta))
-    # θ ≈ π: R + I = 2 n nᵀ (1 + cos θ)/… — take the axis from the largest column of R + I
-    B = (M + np.eye(3)) / 2.0
-    k = int(np.argmax(np.diag(B)))
-    n = B[:, k] / math.sqrt(max(B[k, k], 1e-300))
-    n /= np.linalg.norm(n)
+    if c > -0.9:
+        return v * (theta / s)
+    # near π, sin θ → 0: read the axis from the symmetric part,
+    # (R + Rᵀ)/2 − cos θ I = (1 − cos θ) n nᵀ
+    S = (M + M.T) / 2.0 - c * np.eye(3)
+    k = int(np.argmax(np.diag(S)))
+    n = S[:, k] / np.linalg.norm(S[:, k])
     if n @ v < 0:  # the sign of the axis follows the (small) antisymmetric part
         n = -n
     return n * theta
