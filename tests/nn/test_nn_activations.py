@@ -94,9 +94,18 @@ def test_extreme_inputs_no_nan_inf_or_warning(act, dtype):
     assert y.dtype == dtype and g.dtype == dtype
 
 
-def test_sigmoid_saturates_exactly():
-    y = Sigmoid().forward(np.array([-1000.0, 1000.0]))
-    np.testing.assert_array_equal(y, [0.0, 1.0])
+def test_sigmoid_saturates_without_overflow():
+    y = Sigmoid().forward(np.array([-1000.0, -700.0, 1000.0]))
+    assert 0 < y[0] < 1e-300 and y[2] == 1.0
+    assert y[1] == pytest.approx(np.exp(-700.0), rel=1e-13)
+    y32 = Sigmoid().forward(np.array([-1000.0, -80.0, 1000.0], dtype=np.float32))
+    assert 0 < y32[0] < 1e-37 and y32[2] == 1.0
+    assert y32[1] == pytest.approx(np.exp(-80.0), rel=1e-6)
+
+
+def test_sigmoid_matches_the_lecture_formula_where_it_does_not_overflow():
+    x = np.linspace(-700, 700, 2001)
+    np.testing.assert_allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)), rtol=4e-16)
 
 
 def test_bad_input_raises_input_error():

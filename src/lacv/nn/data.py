@@ -97,16 +97,29 @@ def load_digits(*, test_size: float = 0.2, random_state: int = 0,
                    split={"test_size": frac, "random_state": seed})
 
 
-def standardization(X: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean μ and population standard deviation σ of ``X`` ``(N, d)``.
+def standardization(X: Any, *, per_feature: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Centring and scale for ``(x − μ) / σ`` from the rows of ``X`` ``(N, d)``.
 
-    Constant features get σ = 1, so ``(x − μ)/σ`` maps them to 0 instead of
-    dividing by zero.
+    μ is always the per-feature mean. With ``per_feature`` σ is each
+    feature's population standard deviation (constant features get σ = 1,
+    so they map to 0 instead of dividing by zero); without it σ is one number,
+    the standard deviation of all centred values, repeated d times. For
+    images the single scale is usually the better choice: it keeps the pixels'
+    relative contrast, where per-pixel scaling blows up the rarely inked border
+    pixels of the digits into large, noisy inputs.
+
+    Returns
+    -------
+    mean, scale : (d,) ndarray
     """
     arr = as_array(X, "X", ndim=2)
     mean = arr.mean(axis=0)
-    scale = arr.std(axis=0)
-    scale[scale == 0] = 1.0
+    if per_feature:
+        scale = arr.std(axis=0)
+        scale[scale == 0] = 1.0
+    else:
+        spread = float(np.sqrt(np.mean((arr - mean) ** 2)))
+        scale = np.full(arr.shape[1], spread if spread > 0 else 1.0)
     return mean, scale
 
 

@@ -67,7 +67,8 @@ class Parameter:
     __slots__ = ("_fresh", "_grad", "name", "value")
 
     def __init__(self, value: np.ndarray, name: str) -> None:
-        self.value = np.ascontiguousarray(value)
+        # row-major unless the value is column-major (Linear keeps W that way)
+        self.value = value if _is_f_only(value) else np.ascontiguousarray(value)
         self.name = name
         self._grad = np.zeros_like(self.value)
         self._fresh = True
@@ -101,23 +102,35 @@ class Parameter:
             self._grad += g
 
     def accumulate_matmul(self, a: np.ndarray, b: np.ndarray) -> None:
-        """``grad += a @ b``, written straight into the gradient's memory when it is empty."""
+        """``grad += a @ b``, written straight into the gradient's memory when it is empty.
+
+        A column-major gradient is filled as ``gradᵀ = bᵀ aᵀ`` so that the
+        product lands in row-major memory without a copy.
+        """
+        target = self._grad
+        if _is_f_only(target):
+            a, b, target = b.T, a.T, target.T
         if self._fresh:
-            np.matmul(a, b, out=self._grad)
+            np.matmul(a, b, out=target)
             self._fresh = False
         else:
-            self._grad += a @ b
+            target += a @ b
 
     def astype(self, dtype: Any) -> None:
-        """Convert the value (and gradient storage) to ``dtype`` in place."""
+        """Convert the value (and gradient storage) to ``dtype`` in place (layout kept)."""
         dt = check_dtype(dtype)
         if self.value.dtype != dt:
-            self.value = self.value.astype(dt)
+            self.value = self.value.astype(dt, order="K")
             self._grad = np.zeros_like(self.value)
             self._fresh = True
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+def _is_f_only(a: np.ndarray) -> bool:
+    """Column-major and not also row-major (a 2-D array with both dimensions > 1)."""
+    return bool(a.flags.f_contiguous and not a.flags.c_contiguous)
 
 
 class Layer:
@@ -267,8 +280,11 @@ class Linear(Layer):
         self.init = _check_init(init)
         dt = check_dtype(dtype)
         gen = as_rng(rng)
-        self.W = Parameter(init_weights((self.out_features, self.in_features),
-                                        self.in_features, self.out_features, init, gen, dt), "W")
+        # W is (out, in) as in the lecture, stored column-major: Wᵀ is then the notes'
+        # row-major w1 (in, out), and X Wᵀ is their x.dot(w1), the same BLAS call
+        self.W = Parameter(np.asfortranarray(init_weights(
+            (self.out_features, self.in_features), self.in_features, self.out_features, init,
+            gen, dt)), "W")
         self.bias = bool(bias)
         self._param_names = ("W", "b") if self.bias else ("W",)
         if self.bias:
@@ -286,7 +302,8 @@ class Linear(Layer):
             w_param = W
         else:
             w_arr = W if isinstance(W, np.ndarray) and W.dtype.kind == "f" else as_array(W, "W")
-            w_param = Parameter(np.array(w_arr, dtype=check_dtype(w_arr.dtype, "W.dtype")), "W")
+            w_param = Parameter(np.array(w_arr, dtype=check_dtype(w_arr.dtype, "W.dtype"),
+                                         order="F"), "W")
         if w_param.value.ndim != 2:
             raise InputError(f"W: expected a 2-D (out, in) array, got {describe(w_param.value)}")
         out_f, in_f = w_param.value.shape

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 
 from lacv._validate import check_int, check_positive, check_probability, describe
 from lacv.errors import InputError
@@ -69,11 +70,19 @@ class Optimizer:
         offset = 0
         for p in self.params:
             n = p.size
-            value[offset:offset + n] = p.value.reshape(-1)
+            shape = p.value.shape
+            # a column-major parameter (Linear's W) stays column-major: pack its transpose
+            column_major = p.value.flags.f_contiguous and not p.value.flags.c_contiguous
+            v_src, g_src = (p.value.T, p._grad.T) if column_major else (p.value, p._grad)
+            value[offset:offset + n] = v_src.reshape(-1)
             if not p._fresh:
-                grad[offset:offset + n] = p._grad.reshape(-1)
-            p.value = value[offset:offset + n].reshape(p.value.shape)
-            p._grad = grad[offset:offset + n].reshape(p.value.shape)
+                grad[offset:offset + n] = g_src.reshape(-1)
+            if column_major:
+                p.value = value[offset:offset + n].reshape(shape[::-1]).T
+                p._grad = grad[offset:offset + n].reshape(shape[::-1]).T
+            else:
+                p.value = value[offset:offset + n].reshape(shape)
+                p._grad = grad[offset:offset + n].reshape(shape)
             offset += n
         self._value, self._grad = value, grad
 
@@ -141,8 +150,10 @@ class SGD(Optimizer):
             raise InputError("nesterov: Nesterov momentum needs momentum > 0")
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
         self._velocity: np.ndarray | None = None
+        self._axpy = get_blas_funcs("axpy", (self._value,))
 
     def _on_repack(self) -> None:
+        self._axpy = get_blas_funcs("axpy", (self._value,))
         if self._velocity is not None:
             self._velocity = self._velocity.astype(self._value.dtype)
 
@@ -159,7 +170,8 @@ class SGD(Optimizer):
                 v *= mu
                 v += g
             g = g + mu * v if self.nesterov else v
-        w -= lr * g
+        # w ← w − lr·g in one pass over memory (BLAS axpy), without a temporary
+        self._axpy(g, w, a=-lr)
         self.steps += 1
 
     def config(self) -> dict[str, Any]:
