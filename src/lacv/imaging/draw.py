@@ -17,7 +17,14 @@ from lacv.errors import InputError
 from lacv.imaging.io import as_image
 from lacv.imaging.warp import warped_corners
 
-__all__ = ["INLIER_COLOUR", "OUTLIER_COLOUR", "draw_matches", "draw_outlines", "to_rgb_u8"]
+__all__ = [
+    "INLIER_COLOUR",
+    "OUTLIER_COLOUR",
+    "draw_matches",
+    "draw_outlines",
+    "draw_pair_matches",
+    "to_rgb_u8",
+]
 
 INLIER_COLOUR = (40, 200, 40)
 OUTLIER_COLOUR = (230, 40, 40)
@@ -140,6 +147,51 @@ def draw_outlines(image: Any, shapes: Sequence[tuple[int, ...]], transforms: Seq
         cv2.putText(out, labels[k], (int(cx) - 6, int(cy) + 6), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
                     colour, 2, cv2.LINE_AA)
     return out
+
+
+def draw_pair_matches(images: Sequence[Any], pairs: Sequence[Any], *,
+                      max_width: int = 1600, max_lines: int = 300) -> np.ndarray:
+    """The matches of several pairs of images, one pair per row (inliers green).
+
+    Parameters
+    ----------
+    images : sequence of (H, W) or (H, W, 3) array_like
+    pairs : sequence of PairMatch
+        From :func:`lacv.imaging.stitch.stitch` (``Panorama.pairs``) or
+        :func:`~lacv.imaging.stitch.match_pairs`; each row shows
+        ``images[pair.i]`` beside ``images[pair.j]``.
+    max_width : int
+        Rows wider than this are scaled down.
+    max_lines : int
+        At most this many matches drawn per pair.
+
+    Returns
+    -------
+    (H, W, 3) uint8 ndarray
+    """
+    check_int(max_width, "max_width", minimum=16)
+    if len(pairs) == 0:
+        raise InputError("pairs: expected at least one pair to draw")
+    rows = []
+    for p in pairs:
+        row = draw_matches(images[p.i], images[p.j], p.points_i, p.points_j, p.inliers,
+                           max_lines=max_lines)
+        label = f"{p.i} - {p.j}: {p.n_inliers} inliers of {p.n_matches} matches"
+        cv2.putText(row, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3,
+                    cv2.LINE_AA)
+        cv2.putText(row, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+        if row.shape[1] > max_width:
+            scale = max_width / row.shape[1]
+            row = cv2.resize(row, (max_width, max(1, round(row.shape[0] * scale))),
+                             interpolation=cv2.INTER_AREA)
+        rows.append(row)
+    width = max(r.shape[1] for r in rows)
+    gap = np.zeros((4, width, 3), np.uint8)
+    padded = []
+    for r in rows:
+        padded += [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))), gap]
+    return np.vstack(padded[:-1])
 
 
 def _points_or_empty(points: Any, name: str) -> np.ndarray:

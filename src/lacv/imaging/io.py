@@ -31,6 +31,7 @@ from lacv.errors import InputError
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "as_image",
+    "check_output",
     "read_image",
     "read_inputs",
     "to_gray_u8",
@@ -42,6 +43,15 @@ DEFAULT_MAX_PIXELS = 100_000_000
 
 #: the largest file :func:`read_image` loads into memory (2 GiB)
 _MAX_FILE_BYTES = 2 << 30
+
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: permissions of a new file under the process's umask
+_NEW_FILE_MODE = _new_file_mode()
 
 #: resolved paths read by :func:`read_image` in this process (never overwritten)
 _INPUTS: set[Path] = set()
@@ -153,11 +163,7 @@ def write_image(path: str | os.PathLike[str], image: Any, *,
         ``path`` is an input, has no format OpenCV can write, its folder does
         not exist, or ``image`` is not an image.
     """
-    dest = Path(path)
-    check_not_input(dest, [*inputs, *_INPUTS], name=f"output {str(dest)!r}")
-    if not cv2.haveImageWriter(str(dest)):
-        raise InputError(f"output {str(dest)!r}: OpenCV cannot write the format "
-                         f"{dest.suffix or '(no extension)'!r}; use .png, .jpg, .tif, ...")
+    dest = check_output(path, inputs)
     img = as_image(image, "image")
     if img.dtype.kind == "f":
         img = np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
@@ -182,6 +188,29 @@ def write_image(path: str | os.PathLike[str], image: Any, *,
                              f"({_cv_message(exc)})") from None
         if not ok:
             raise InputError(f"output {str(dest)!r}: OpenCV could not write the image")
+        # mkstemp creates 0600 files; give the image the permissions of a normal new file
+        os.chmod(tmp, _NEW_FILE_MODE)
+    return dest
+
+
+def check_output(path: str | os.PathLike[str],
+                 inputs: tuple[str | os.PathLike[str], ...] | list[Any] = ()) -> Path:
+    """Check, before any work, that :func:`write_image` can write ``path``.
+
+    Raises :class:`InputError` when ``path`` is an input (of ``inputs`` or
+    read by :func:`read_image`), its format cannot be written, or its folder
+    does not exist.
+    """
+    dest = Path(path)
+    check_not_input(dest, [*inputs, *_INPUTS], name=f"output {str(dest)!r}")
+    if not cv2.haveImageWriter(str(dest)):
+        raise InputError(f"output {str(dest)!r}: OpenCV cannot write the format "
+                         f"{dest.suffix or '(no extension)'!r}; use .png, .jpg, .tif, ...")
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"output {str(dest)!r}: the folder {str(folder)!r} does not exist")
+    if dest.is_dir():
+        raise InputError(f"output {str(dest)!r}: is a folder")
     return dest
 
 
