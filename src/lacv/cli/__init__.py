@@ -24,10 +24,10 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
+    "calibrate": "lacv.cli.calibrate:calibrate",
     "demo": "lacv.cli.demo:demo",
     "estimate": "lacv.cli.estimate:estimate",
     "solve": "lacv.cli.solve:solve",
-    "stitch": "lacv.cli.stitch:stitch",
     "train": "lacv.cli.train:train",
     "evaluate": "lacv.cli.train:evaluate",
 }
