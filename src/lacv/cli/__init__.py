@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "demo": "lacv.cli.demo:demo",
     "estimate": "lacv.cli.estimate:estimate",
     "solve": "lacv.cli.solve:solve",
+    "stitch": "lacv.cli.stitch:stitch",
     "train": "lacv.cli.train:train",
     "evaluate": "lacv.cli.train:evaluate",
 }
