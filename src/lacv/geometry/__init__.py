@@ -12,6 +12,7 @@
 - :func:`estimate_transform` — one entry point for all of it.
 """
 
+from lacv.geometry.calibration import Camera, Pose, calibrate_camera, calibrate_stereo  # noqa: F401
 from lacv.geometry.estimate import KINDS, estimate_transform
 from lacv.geometry.homogeneous import from_homogeneous, normalize_points, to_homogeneous
 from lacv.geometry.refine import LMResult, Refinement, levenberg_marquardt, refine_transform
