@@ -64,6 +64,8 @@ class Scene:
         ``(height, width)`` of the photograph.
     description : str
         How the scene was rendered.
+    focal_px : float or None
+        The views' focal length, for a rotating camera (None otherwise).
     """
 
     name: str
@@ -71,6 +73,7 @@ class Scene:
     homographies: tuple[np.ndarray, ...]
     photo_shape: tuple[int, int]
     description: str
+    focal_px: float | None = None
 
     def __len__(self) -> int:
         return len(self.images)
@@ -259,6 +262,7 @@ def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
                      f"(f = {f:.0f} px, the photograph magnified {f / f_p:.2f}×), "
                      f"gains {gains.min():.3f}–{gains.max():.3f}, "
                      f"noise σ = {noise_std:g}"),
+        focal_px=float(f),
     )
 
 
@@ -349,3 +353,6 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
     if width > 2000 or height > 2000:
         raise InputError(f"view_size: expected at most 2000×2000, got {width}×{height}")
     return int(width), int(height)
+
+
+from lacv.imaging.calibration_scene import CalibrationSequence, calibration_sequence  # noqa: E402, F401
