@@ -23,6 +23,7 @@ STEPS: list[tuple[str, str]] = [
     ("Linear algebra: least squares and Ax = 0", "lacv.cli._demo_linalg:run"),
     ("Calculus: derivatives and gradient descent", "lacv.cli._demo_calculus:run"),
     ("Geometry: a homography from matches with outliers", "lacv.cli._demo_geometry:run"),
+    ("Imaging: a panorama stitched from rendered views", "lacv.cli._demo_imaging:run"),
     ("Camera calibration: Zhang's method on a chessboard", "lacv.cli._demo_calibration:run"),
     ("Neural networks: hand-derived backpropagation on digits", "lacv.cli._demo_nn:run"),
 ]
