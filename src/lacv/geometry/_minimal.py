@@ -27,68 +27,51 @@ import numpy as np
 #: a triangle of a sample whose doubled area is below this fraction of the sample's
 #: squared extent counts as collinear
 _COLLINEAR_RTOL = 1e-9
+#: the same, absolute, for Hartley-normalised points (mean distance √2 from the origin)
+_COLLINEAR_TOL = 1e-9
 
 
-def _cross2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-
-
-def _triangle(p: np.ndarray, i: int, j: int, k: int) -> np.ndarray:
-    """Twice the signed area of (p_i, p_j, p_k): det[[p_i 1], [p_j 1], [p_k 1]]."""
-    return _cross2(p[:, j] - p[:, i], p[:, k] - p[:, i])
-
-
-def _adjugate_rows(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    """The 9 entries (row-major) of adj([p₁ p₂ p₃]) for pᵢ = (xᵢ, yᵢ, 1), each (B,).
-
-    Its rows are p₂×p₃, p₃×p₁, p₁×p₂ with pᵢ×pⱼ = (yᵢ − yⱼ, xⱼ − xᵢ, xᵢyⱼ − xⱼyᵢ).
-    """
-    out = []
-    for i, j in ((1, 2), (2, 0), (0, 1)):
-        xi, yi, xj, yj = x[:, i], y[:, i], x[:, j], y[:, j]
-        out += [yi - yj, xj - xi, xi * yj - xj * yi]
-    return out
+_I = np.array([1, 2, 0])
+_J = np.array([2, 0, 1])
 
 
 def homography_4pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Homographies through 4 correspondences each; ``valid`` false for degenerate samples.
 
-    A sample is degenerate when any three of its points are collinear in
-    either image, or when the four triangle orientations do not all agree
-    (or all flip) between the images: such a "folding" homography sends some
-    of the sample to the other side of the line at infinity, which no real
-    view of a plane does (the oriented test of Chum, Werner & Matas 2004).
+    The points are expected Hartley-normalised (mean distance √2 from the
+    origin), which makes an absolute tolerance on the triangle determinants
+    meaningful. A sample is degenerate when any three of its points are
+    collinear in either image (a determinant below ``1e-9``), or when the
+    four triangle orientations do not all agree (or all flip) between the
+    images: such a "folding" homography sends part of the sample across the
+    line at infinity, which no real view of a plane does (the oriented test
+    of Chum, Werner & Matas 2004).
     """
     B = src.shape[0]
-    x, y = src[..., 0], src[..., 1]  # (B, 4)
-    u, v = dst[..., 0], dst[..., 1]
-    a = _adjugate_rows(x, y)
-    b = _adjugate_rows(u, v)
-    # λ = adj(M) p₄ (= det M · M⁻¹ p₄, Cramer) and det M = (p₁ × p₂) · p₃: the four triangle
-    # determinants of the sample, with one sign convention shared by both images
-    x3, y3, u3, v3 = x[:, 3], y[:, 3], u[:, 3], v[:, 3]
-    l1 = a[0] * x3 + a[1] * y3 + a[2]
-    l2 = a[3] * x3 + a[4] * y3 + a[5]
-    l3 = a[6] * x3 + a[7] * y3 + a[8]
-    m1 = b[0] * u3 + b[1] * v3 + b[2]
-    m2 = b[3] * u3 + b[4] * v3 + b[5]
-    m3 = b[6] * u3 + b[7] * v3 + b[8]
-    detm = a[6] * x[:, 2] + a[7] * y[:, 2] + a[8]
-    detq = b[6] * u[:, 2] + b[7] * v[:, 2] + b[8]
-    cs = np.stack([l1, l2, l3, detm])
-    cd = np.stack([m1, m2, m3, detq])
-    tol_s = _COLLINEAR_RTOL * _extent_sq(src)
-    tol_d = _COLLINEAR_RTOL * _extent_sq(dst)
-    orient = (cs > 0) == (cd > 0)
-    valid = ((np.abs(cs) > tol_s).all(axis=0) & (np.abs(cd) > tol_d).all(axis=0)
-             & (orient.all(axis=0) | ~orient.any(axis=0)))
-    # H ∝ Q diag(μ₁λ₂λ₃, μ₂λ₁λ₃, μ₃λ₁λ₂) adj(M), Q = [q₁ q₂ q₃]
-    k1, k2, k3 = m1 * l2 * l3, m2 * l1 * l3, m3 * l1 * l2
-    one = np.ones(B)
-    Qk = np.stack([u[:, 0] * k1, u[:, 1] * k2, u[:, 2] * k3,
-                   v[:, 0] * k1, v[:, 1] * k2, v[:, 2] * k3,
-                   k1 * one, k2 * one, k3 * one], axis=1).reshape(B, 3, 3)
-    H = Qk @ np.stack(a, axis=1).reshape(B, 3, 3)
+    pts = np.concatenate([src, dst])  # both images in one pass: (2B, 4, 2)
+    x, y = pts[..., 0], pts[..., 1]
+    # adj([p₁ p₂ p₃]) has rows p₂×p₃, p₃×p₁, p₁×p₂ with
+    # pᵢ×pⱼ = (yᵢ − yⱼ, xⱼ − xᵢ, xᵢyⱼ − xⱼyᵢ): row r uses (i, j) = (_I[r], _J[r])
+    xi, yi, xj, yj = x[:, _I], y[:, _I], x[:, _J], y[:, _J]
+    a0, a1, a2 = yi - yj, xj - xi, xi * yj - xj * yi  # (2B, 3) each: column c of adj
+    # λ = adj(M) p₄ (Cramer: det M · M⁻¹ p₄) and det M = (p₁ × p₂) · p₃ — the four
+    # triangle determinants of the sample, with one sign convention for both images
+    lam = a0 * x[:, 3:4] + a1 * y[:, 3:4] + a2
+    detm = a0[:, 2] * x[:, 2] + a1[:, 2] * y[:, 2] + a2[:, 2]
+    dets = np.concatenate([lam, detm[:, None]], axis=1)  # (2B, 4)
+    ds, dd = dets[:B], dets[B:]
+    orient = (ds > 0) == (dd > 0)
+    valid = ((np.abs(dets) > _COLLINEAR_TOL).all(axis=1).reshape(2, B).all(axis=0)
+             & (orient.all(axis=1) | ~orient.any(axis=1)))
+    # H ∝ Q diag(μ₁λ₂λ₃, μ₂λ₁λ₃, μ₃λ₁λ₂) adj(M), Q = [q₁ q₂ q₃] (the dst points)
+    ls, mu = lam[:B], lam[B:]
+    k = mu * ls[:, [1, 0, 0]] * ls[:, [2, 2, 1]]
+    Q = np.empty((B, 3, 3))
+    Q[:, 0] = x[B:, :3] * k
+    Q[:, 1] = y[B:, :3] * k
+    Q[:, 2] = k
+    adj = np.stack([a0[:B], a1[:B], a2[:B]], axis=2)  # adj[b, r, c]
+    H = Q @ adj
     # the overall scale is arbitrary: divide by the Frobenius norm for a tame range
     norm = np.sqrt((H * H).reshape(B, 9).sum(axis=1))
     valid &= norm > 0
@@ -96,26 +79,28 @@ def homography_4pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nda
     return H, valid
 
 
-def _extent_sq(p: np.ndarray) -> np.ndarray:
-    d = p - p.mean(axis=1, keepdims=True)
-    return (d * d).reshape(p.shape[0], -1).sum(axis=1) + 1e-300
-
-
 def affine_3pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Affine maps through 3 correspondences: ``A = [D; 1] adj([S; 1]) / det([S; 1])``."""
+    """Affine maps through 3 correspondences: ``A = [D; 1] adj([S; 1]) / det([S; 1])``.
+
+    Points are expected Hartley-normalised; a triangle with a determinant
+    below ``1e-9`` in either image is degenerate.
+    """
     B = src.shape[0]
-    det_s = _triangle(src, 0, 1, 2)
-    det_d = _triangle(dst, 0, 1, 2)
-    valid = (np.abs(det_s) > _COLLINEAR_RTOL * _extent_sq(src)) & (
-        np.abs(det_d) > _COLLINEAR_RTOL * _extent_sq(dst))
-    P = np.concatenate([src, np.ones((B, 3, 1))], axis=2)
-    adj = np.stack([np.cross(P[:, 1], P[:, 2]), np.cross(P[:, 2], P[:, 0]),
-                    np.cross(P[:, 0], P[:, 1])], axis=1)
+    x, y = src[..., 0], src[..., 1]
+    xi, yi, xj, yj = x[:, _I], y[:, _I], x[:, _J], y[:, _J]
+    a0, a1, a2 = yi - yj, xj - xi, xi * yj - xj * yi
+    det_s = a0[:, 2] * x[:, 2] + a1[:, 2] * y[:, 2] + a2[:, 2]
+    u, v = dst[..., 0], dst[..., 1]
+    det_d = (v[:, 0] - v[:, 1]) * u[:, 2] + (u[:, 1] - u[:, 0]) * v[:, 2] + (
+        u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])
+    valid = (np.abs(det_s) > _COLLINEAR_TOL) & (np.abs(det_d) > _COLLINEAR_TOL)
+    adj = np.stack([a0, a1, a2], axis=2)
     D = np.empty((B, 3, 3))
-    D[:, :2, :] = np.swapaxes(dst, 1, 2)
-    D[:, 2, :] = 1.0
+    D[:, 0] = u
+    D[:, 1] = v
+    D[:, 2] = 1.0
     A = D @ adj / np.where(valid, det_s, 1.0)[:, None, None]
-    A[:, 2, :] = (0.0, 0.0, 1.0)
+    A[:, 2] = (0.0, 0.0, 1.0)
     return A, valid
 
 
@@ -181,13 +166,14 @@ def transfer_errors_sq(H: np.ndarray, src_h: np.ndarray, dst: np.ndarray, projec
         A point that a model sends to infinity (``w == 0``) has error ``inf``.
     """
     if projective:
+        # callers hold np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # one context for a whole RANSAC run instead of one per call
         Y = H @ src_h  # (B, 3, K): one matmul, 20× faster than einsum here
         w = Y[:, 2]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            inv = 1.0 / w
-            ex = Y[:, 0] * inv - dst[0]
-            ey = Y[:, 1] * inv - dst[1]
-            e = ex * ex + ey * ey
+        inv = 1.0 / w
+        ex = Y[:, 0] * inv - dst[0]
+        ey = Y[:, 1] * inv - dst[1]
+        e = ex * ex + ey * ey
         if not np.all(w):
             e[w == 0] = np.inf
         return e

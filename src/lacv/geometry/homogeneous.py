@@ -163,6 +163,11 @@ def normalize_points(points: Any, weights: Any = None) -> tuple[np.ndarray, np.n
            [-1.,  1.]])
     """
     pts = as_points(points, "points")
+    return _hartley(pts, weights)
+
+
+def _hartley(pts: np.ndarray, weights: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalize_points` for an already validated ``(N, 2)`` float array."""
     if weights is None:
         centroid = pts.mean(axis=0)
         d = pts - centroid

@@ -590,3 +590,90 @@ def _refine(model: Transform, s: np.ndarray, d: np.ndarray, w: np.ndarray | None
     rms = float(np.sqrt(2.0 * lm.cost / wsum))
     rms0 = float(np.sqrt(2.0 * lm.initial_cost / wsum))
     return Refinement(prob.build(lm.x), rms, rms0, lm, prob)
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+def _homography_normal_equations(h: np.ndarray, X: np.ndarray, dn: np.ndarray,
+                                 XX: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Cost, ``JᵀJ`` (9×9) and ``Jᵀr`` (9) of the transfer error, without forming ``J``.
+
+    With ``p = H x``, ``ω = 1/p₃`` and ``(u, v) = ω (p₁, p₂)`` the Jacobian rows
+    are ``ω (X, 0, −uX)`` and ``ω (0, X, −vX)`` for ``X = (x, y, 1)``, so ``JᵀJ``
+    has the DLT's block structure with weights ``ω²`` — four 3×3 moment
+    matrices from one ``Xᵀ [X, uX, vX, (u²+v²)X]`` product.
+    """
+    n = X.shape[0]
+    P = X @ h.reshape(3, 3).T
+    w = 1.0 / P[:, 2]
+    u = P[:, 0] * w
+    v = P[:, 1] * w
+    rx = u - dn[:, 0]
+    ry = v - dn[:, 1]
+    cost = 0.5 * float(rx @ rx + ry @ ry)
+    Y = np.empty((n, 7))
+    Y[:, 0] = w * w
+    Y[:, 1] = Y[:, 0] * u
+    Y[:, 2] = Y[:, 0] * v
+    Y[:, 3] = Y[:, 0] * (u * u + v * v)
+    Y[:, 4] = w * rx
+    Y[:, 5] = w * ry
+    Y[:, 6] = -(u * Y[:, 4] + v * Y[:, 5])
+    # Σ yₖ X Xᵀ for each weight column k: with XX = rows of X ⊗ X, one product
+    Mo = (XX.T @ Y[:, :4]).reshape(3, 3, 4)
+    g3 = X.T @ Y[:, 4:]  # (3, 3): columns Xᵀ(ωrₓ), Xᵀ(ωr_y), −Xᵀ(ω(u rₓ + v r_y))
+    A = np.zeros((9, 9))
+    A[0:3, 0:3] = A[3:6, 3:6] = Mo[..., 0]
+    A[0:3, 6:9] = -Mo[..., 1]
+    A[3:6, 6:9] = -Mo[..., 2]
+    A[6:9, 0:3] = -Mo[..., 1]
+    A[6:9, 3:6] = -Mo[..., 2]
+    A[6:9, 6:9] = Mo[..., 3]
+    return cost, A, g3.T.ravel()
+
+
+def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
+                            max_iterations: int = 10, ftol: float = 1e-8) -> np.ndarray:
+    """LM on the transfer error of a homography between well-scaled points; returns H.
+
+    The same algorithm as :func:`levenberg_marquardt` with the normal
+    equations assembled from moments (:func:`_homography_normal_equations`),
+    for the robust estimator's final refinement, where no covariance is
+    needed. The largest entry of ``H0`` is held fixed.
+    """
+    k = int(np.argmax(np.abs(H0)))
+    h = H0.ravel() / H0.flat[k]
+    free = np.delete(np.arange(9), k)
+    X = np.empty((sn.shape[0], 3))
+    X[:, :2] = sn
+    X[:, 2] = 1.0
+    XX = (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], 9)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        cost, A9, g9 = _homography_normal_equations(h, X, dn, XX)
+        if not np.isfinite(cost):
+            return H0
+        A, g = A9[np.ix_(free, free)], g9[free]
+        mu, nu = 1e-3, 2.0
+        for _ in range(max_iterations):
+            D = np.maximum(np.diag(A), 1e-12 * np.max(np.diag(A)))
+            try:
+                step = np.linalg.solve(A + mu * np.diag(D), -g)
+            except np.linalg.LinAlgError:
+                break
+            h_new = h.copy()
+            h_new[free] += step
+            c_new, A9n, g9n = _homography_normal_equations(h_new, X, dn, XX)
+            predicted = 0.5 * float(step @ (mu * D * step - g))
+            rho = (cost - c_new) / predicted if predicted > 0 and np.isfinite(c_new) else -1.0
+            if rho > 0:
+                decrease = cost - c_new
+                h, cost, A, g = h_new, c_new, A9n[np.ix_(free, free)], g9n[free]
+                mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+                nu = 2.0
+                if decrease <= ftol * cost:
+                    break
+            else:
+                mu *= nu
+                nu *= 2.0
+    return h.reshape(3, 3)

@@ -88,7 +88,7 @@ from lacv._validate import (
 )
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.geometry import _minimal
-from lacv.geometry.homogeneous import normalize_points
+from lacv.geometry.homogeneous import _hartley
 from lacv.geometry.transforms import (
     Affine,
     Euclidean,
@@ -96,6 +96,7 @@ from lacv.geometry.transforms import (
     Similarity,
     Transform,
     Translation,
+    _umeyama,
     dlt_normalized,
     transform_class,
 )
@@ -111,7 +112,7 @@ __all__ = [
 ]
 
 #: inlier-threshold multipliers of the local optimisation's least-squares steps
-_LO_SCHEDULE = (2.0, 1.5, 1.0, 1.0)
+_LO_SCHEDULE = (2.0, 1.0)
 
 #: the final least squares uses the points within this multiple of the threshold
 _FINAL_SCALE = 1.5
@@ -285,7 +286,14 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
         Every sample was degenerate, or the best model has fewer than
         ``min_inliers`` inliers; ``.stats`` holds the search statistics.
     """
-    rng = as_rng(rng)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _run(est, float(threshold), confidence, max_trials, as_rng(rng), batch_size,
+                    preemptive_points, top_k, lo_iterations, final_rounds, min_inliers)
+
+
+def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: int,
+         rng: np.random.Generator, batch_size: int, preemptive_points: int, top_k: int,
+         lo_iterations: int, final_rounds: int, min_inliers: int | None) -> LoopResult:
     n, s = int(est.n_points), int(est.sample_size)
     thr2 = float(threshold) ** 2
     min_inl = s if min_inliers is None else int(min_inliers)
@@ -303,7 +311,7 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
     # the first batch may be small: with few outliers a handful of samples suffice
     batch = min(batch_size, 16)
     while trials < min(needed, max_trials):
-        b = min(batch, max_trials - trials)
+        b = min(batch, max_trials - trials, max(needed - trials, 8))
         samples = draw_samples(rng, n, s, b)
         trials += b
         batch = batch_size
@@ -363,7 +371,8 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
             break
         e_new = est.errors_sq(refined[None], None)[0]
         model, e_best = refined, e_new
-        if np.array_equal(e_new <= fin2, sel):
+        # another round only when the selection changed by more than 0.1 %
+        if np.count_nonzero((e_new <= fin2) != sel) <= 0.001 * inl.size:
             break
     inliers = e_best <= thr2
     if np.count_nonzero(inliers) < min_inl:
@@ -431,8 +440,8 @@ class _TransformEstimator:
         self.sample_size = cls.min_samples
         self.n_points = src.shape[0]
         self.src_px, self.dst_px = src, dst
-        self.sn, self.Ts = normalize_points(src)
-        self.dn, self.Td = normalize_points(dst)
+        self.sn, self.Ts = _hartley(src)
+        self.dn, self.Td = _hartley(dst)
         if cls in (Translation, Euclidean):
             # these families are closed under translations but not under scaling:
             # both sides get one common scale so the family is the same when normalised
@@ -466,12 +475,32 @@ class _TransformEstimator:
 
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
         sn, dn = self.sn[idx], self.dn[idx]
-        if self.cls is Homography:
+        cls = self.cls
+        if cls is Homography:
             H = dlt_normalized(sn, dn, weights)
             return H / np.linalg.norm(H)
-        # the affine families: closed forms are cheap in normalised coordinates
-        model = self.cls._fit(sn, dn, weights)
-        return np.array(model.matrix)
+        if cls is Affine:
+            # the 2N×6 least squares as two 3-unknown systems sharing XᵀWX (see Affine)
+            X = np.empty((sn.shape[0], 3))
+            X[:, :2] = sn
+            X[:, 2] = 1.0
+            Xw = X if weights is None else X * weights[:, None]
+            M = Xw.T @ X
+            ev = np.linalg.eigvalsh(M)
+            if not ev[0] > 1e-14 * ev[-1]:
+                raise DegenerateError("the inliers are collinear: no unique affine map")
+            A = np.eye(3)
+            A[:2] = np.linalg.solve(M, Xw.T @ dn).T
+            return A
+        if cls is Translation:
+            disp = dn - sn
+            t = disp.mean(axis=0) if weights is None else weights @ disp / weights.sum()
+            M = np.eye(3)
+            M[:2, 2] = t
+            return M
+        angle, scale, t = _umeyama(sn, dn, weights, with_scale=cls is Similarity)
+        c, si = scale * np.cos(angle), scale * np.sin(angle)
+        return np.array([[c, -si, t[0]], [si, c, t[1]], [0.0, 0.0, 1.0]])
 
     def to_pixels(self, model: np.ndarray) -> Transform:
         M = np.linalg.solve(self.Td, model @ self.Ts)
@@ -480,16 +509,18 @@ class _TransformEstimator:
         return self.cls._post_compose(M) if self.cls is Affine else _project_family(self.cls, M)
 
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        from lacv.geometry.refine import _refine
+        from lacv.geometry.refine import _refine, _refine_homography_fast
 
         if self.cls in (Translation, Affine):
             # linear: the least-squares fit on the inliers minimises the transfer error
             return self.fit_nonminimal(idx, None)
-        T = _project_family(self.cls, model) if self.cls is not Homography else \
-            Homography._trusted(model)
-        ref = _refine(T, self.sn[idx], self.dn[idx], None, 20, normalized=True, ftol=1e-8)
-        M = np.array(ref.model.matrix)
-        return M / np.linalg.norm(M) if self.cls is Homography else M
+        if self.cls is Homography:
+            # LM starts from the current model (already a least-squares fit after LO)
+            H = _refine_homography_fast(model, self.sn[idx], self.dn[idx])
+            return H / np.linalg.norm(H)
+        ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
+                      normalized=True, ftol=1e-8)
+        return np.array(ref.model.matrix)
 
 
 def _project_family(cls: type[Transform], M: np.ndarray) -> Transform:
@@ -651,8 +682,9 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
                       lo_iterations=4 if local_optimization else 0,
                       final_rounds=2 if refine else 0, min_inliers=min_inliers)
     T = est.to_pixels(loop.model)
-    resid = T.residuals(s, d)
-    inliers = resid <= thr
+    # the loop's errors are those of T (normalisation is a similarity: distances scale)
+    resid = np.sqrt(loop.errors_sq)
+    inliers = loop.inliers
     n_in = int(np.count_nonzero(inliers))
     rms = float(np.sqrt(np.mean(resid[inliers] ** 2))) if n_in else float("inf")
     stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,

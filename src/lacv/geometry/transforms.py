@@ -836,7 +836,8 @@ class Homography(Transform):
         from lacv.geometry._minimal import transfer_errors_sq
 
         src_h = np.vstack([s.T, np.ones(s.shape[0])])
-        return transfer_errors_sq(self._matrix[None], src_h, d.T, True)[0]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return transfer_errors_sq(self._matrix[None], src_h, d.T, True)[0]
 
     @classmethod
     def _fit(cls, s: np.ndarray, d: np.ndarray, w: np.ndarray | None) -> Homography:
