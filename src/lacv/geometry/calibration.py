@@ -574,35 +574,48 @@ def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_ri
                            for i in range(len(views_l.image_points))])
     starts = np.concatenate([[0], np.cumsum(2 * np.bincount(vidx))[:-1]]).astype(np.intp)
     m = mL + mR + 6
+    n_views = len(views_l.image_points)
+    uniform = len({len(p) for p in views_l.image_points}) == 1
+    Xv = X.reshape(n_views, -1, 3) if uniform else None
+
+    def by_view(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Left and right rows, regrouped view by view (left points, then right points)."""
+        if uniform:
+            shape = (n_views, -1) + left.shape[1:]
+            return np.concatenate([left.reshape(shape), right.reshape(shape)],
+                                  axis=1).reshape((-1,) + left.shape[1:])
+        return np.concatenate([left, right])[perm]
 
     def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):  # noqa: ANN202
         intr_l = TL @ g[:mL] + cL
         intr_r = TR @ g[mL:mL + mR] + cR
         w, T = g[m - 6:m - 3], g[m - 3:]
         Rrel = _rotation(w)
-        Rv = R[vidx]
-        RX = np.einsum("nij,nj->ni", Rv, X)
+        if Xv is not None:
+            RX = (Xv @ np.swapaxes(R, 1, 2)).reshape(-1, 3)
+        else:
+            RX = np.einsum("nij,nj->ni", R[vidx], X)
         Xl = RX + t[vidx]
         RXl = Xl @ Rrel.T
         uv_l, Ji_l, JX_l = project_with_jacobian(Xl, intr_l, jac)
         uv_r, Ji_r, JX_r = project_with_jacobian(RXl + T, intr_r, jac)
         if uv_l is None or uv_r is None:
             return None, None, None
-        r = (np.concatenate([uv_l, uv_r]) - obs)[perm]
+        r = by_view(uv_l - obs[:n], uv_r - obs[n:])
         if not np.all(np.isfinite(r)):
             return None, None, None
         if not jac:
             return r, None, None
-        Jg = np.zeros((2 * n, 2, m))
-        Jg[:n, :, :mL] = Ji_l @ TL
-        Jg[n:, :, mL:mL + mR] = Ji_r @ TR
-        Jw = _left_jacobian(w)
+        Jg_l = np.zeros((n, 2, m))
+        Jg_r = np.zeros((n, 2, m))
+        Jg_l[:, :, :mL] = Ji_l @ TL
+        Jg_r[:, :, mL:mL + mR] = Ji_r @ TR
         # ∂(Rrel Xl)/∂w = −[Rrel Xl]× J_l(w): the pose Jacobian's rotation part times J_l
         Jrel = pose_jacobian(JX_r, RXl)
-        Jg[n:, :, m - 6:m - 3] = Jrel[:, :, :3] @ Jw
-        Jg[n:, :, m - 3:] = JX_r
-        Jp = np.concatenate([pose_jacobian(JX_l, RX), pose_jacobian(JX_r @ Rrel, RX)])
-        return r, Jg[perm], Jp[perm]
+        Jg_r[:, :, m - 6:m - 3] = Jrel[:, :, :3] @ _left_jacobian(w)
+        Jg_r[:, :, m - 3:] = JX_r
+        Jp = by_view(pose_jacobian(JX_l, RX), pose_jacobian(JX_r @ Rrel, RX))
+        return r, by_view(Jg_l, Jg_r), Jp
 
     res = block_lm(evaluate, g0, Rl, tl, starts, max_iter=max_iter, names=names)
     cam_l = Camera.from_params(TL @ res.g[:mL] + cL, image_size=views_l.image_size)

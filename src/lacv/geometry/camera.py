@@ -310,7 +310,8 @@ def _undistort(xd: np.ndarray, yd: np.ndarray, d: np.ndarray, max_iter: int = 30
         fx, fy = _distort(x, y, d)
         ex, ey = fx - xd, fy - yd
         res = np.maximum(np.abs(ex), np.abs(ey))
-        if not np.any(res > 1e-15):
+        # quadratic convergence: once below 1e-14 (normalised) the next step is rounding noise
+        if not np.any(res > 1e-14):
             break
         a, b, c, e = _distort_jacobian(x, y, d)
         det = a * e - b * c
