@@ -85,7 +85,7 @@ def epipolar_lines(F: Any, points: Any, image: int = 1) -> np.ndarray:
     --------
     >>> F = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])  # a pure x shift
     >>> epipolar_lines(F, [[10.0, 20.0]])
-    array([[  0.,   1., -20.]])
+    array([[ 0., -1., 20.]])
     """
     M = _check_fundamental(F)
     p = as_points(points, "points")

@@ -85,6 +85,12 @@ __all__ = ["Essential", "Fundamental"]
 _RANK2_RTOL = 1e-6
 #: fraction of the inliers a single homography must explain for the degeneracy warning
 _PLANE_FRACTION = 0.9
+#: fraction of the inliers on one homography above which plane + parallax is tried
+_PARALLAX_FRACTION = 0.5
+#: the final polish uses correspondences within this many thresholds ...
+_POLISH_BAND = 3.0
+#: ... with the Cauchy loss of this many thresholds
+_POLISH_CAUCHY = 1.0
 #: IRLS reweightings inside a non-minimal fit
 _IRLS_STEPS = 1
 
@@ -411,6 +417,26 @@ class _TwoViewEstimator:
         self.Q1, self.Q2 = pixel_metric(A1), pixel_metric(A2)
         self._sub_idx: np.ndarray | None = None
         self._sub = (self.c1, self.c2)
+        #: (band_px, cauchy_px) of the final polish, or None for plain least squares on inliers
+        self.polish: tuple[float, float] | None = None
+        self.score_power = 2.0
+        self.thr2 = 1.0
+
+    def configure(self, threshold: float) -> None:
+        """Robust scoring and polishing for the inlier threshold θ (pixels).
+
+        - Scores: the loop's truncated cost ``Σ min(g(eᵢ²), θ²)`` sees
+          ``g(e²) = θ·e`` instead of ``e²`` (the same inliers, ``e ≤ θ``): a
+          truncated L1 cost, closer to counting inliers, which on real pairs
+          chose the right model where the quadratic cost preferred one that
+          fits a dominant plane very closely and little else.
+        - Polish: the final Levenberg–Marquardt runs on every correspondence
+          within ``3θ`` with the Cauchy loss of scale ``θ`` instead of plain
+          least squares on the inliers.
+        """
+        self.thr2 = threshold * threshold
+        self.score_power = 1.0
+        self.polish = (_POLISH_BAND * threshold, _POLISH_CAUCHY * threshold)
 
     @classmethod
     def fundamental(cls, x1: np.ndarray, x2: np.ndarray) -> _TwoViewEstimator:
@@ -460,6 +486,9 @@ class _TwoViewEstimator:
             out = e * e / den
         if not np.all(den):
             out[den == 0] = 0.0
+        if self.score_power != 2.0:
+            # a monotone reshaping that keeps e² ≤ θ² ⇔ g ≤ θ²: g = θ² (e/θ)^p
+            out = self.thr2 * (out / self.thr2) ** (0.5 * self.score_power)
         return out
 
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None, *,
@@ -496,6 +525,15 @@ class _TwoViewEstimator:
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
         if idx.size < 8:
             return model
+        if self.polish is not None:
+            band, scale = self.polish
+            e = self.errors_sq(model[None], None)[0]
+            near = np.flatnonzero(e <= band * band)
+            if near.size >= idx.size:
+                idx = near
+            M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 20,
+                                  essential=self.essential, cauchy_px=scale)
+            return _unit(M)
         M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 20,
                               essential=self.essential)
         return _unit(M)
@@ -504,18 +542,81 @@ class _TwoViewEstimator:
 # --------------------------------------------------------------------------- robust fit
 
 
-def _homography_fraction(x1: np.ndarray, x2: np.ndarray, threshold: float) -> float:
-    """Share of the correspondences one homography (DLT on all of them) maps within 2θ."""
+def _homography_fraction(x1: np.ndarray, x2: np.ndarray, threshold: float,
+                         rng: np.random.Generator) -> float:
+    """Share of the correspondences that one homography maps within ``threshold`` (robust fit)."""
+    from lacv.geometry.robust import ransac
     from lacv.geometry.transforms import Homography
 
     if len(x1) < 8:
         return 0.0
     try:
-        H = Homography.from_points(x1, x2)
-    except (DegenerateError, InputError):
+        # a plane holding half the points gives an all-inlier sample of 4 with probability
+        # 1/16 per draw: 128 draws miss it with probability (15/16)¹²⁸ ≈ 3e-4
+        res = ransac(x1, x2, Homography, threshold_px=threshold, rng=rng, refine=False,
+                     local_optimization=False, max_trials=128)
+    except (DegenerateError, EstimationError, InputError):
         return 0.0
-    err = H.residuals(x1, x2)
-    return float(np.mean(err <= 2.0 * threshold))
+    return res.n_inliers / len(x1)
+
+
+def _plane_and_parallax(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, thr: float,
+                        rng: np.random.Generator, max_pairs: int = 2048) -> np.ndarray | None:
+    r"""A fundamental matrix through a dominant plane's homography and two off-plane points.
+
+    When most inliers lie on one plane, seven-point samples drawn from the
+    plane give a wrong ``F`` that still explains the plane (H&Z §11.9.2).
+    Given the plane's homography ``H``, every ``F`` compatible with it is
+    :math:`F = [e_2]_\times H` (H&Z result 13.3), and the epipole is where
+    the lines :math:`l_i = (H \tilde x_{1i}) \times \tilde x_{2i}` of the
+    off-plane correspondences meet: two of them fix it,
+    :math:`e_2 = l_i \times l_j` (plane plus parallax, H&Z algorithm 13.2;
+    the idea of DEGENSAC, Chum, Werner & Matas 2005). Pairs of off-plane
+    points are tried in one batch and the best is polished like any
+    hypothesis. Returns the model in ``est``'s working frame, or ``None``.
+    """
+    from lacv.geometry.robust import ransac
+    from lacv.geometry.transforms import Homography
+
+    try:
+        hres = ransac(a, b, Homography, threshold_px=thr, rng=rng, max_trials=1024)
+    except (EstimationError, DegenerateError):
+        return None
+    off = np.flatnonzero(~hres.inliers)
+    if off.size < 2:
+        return None
+    Hw = est.A2 @ np.asarray(hres.model.matrix) @ np.linalg.inv(est.A1)
+    lines = np.cross(est.h1[off] @ Hw.T, est.h2[off])  # (n_off, 3)
+    n = off.size
+    if n * (n - 1) // 2 <= max_pairs:
+        i, j = np.triu_indices(n, 1)
+    else:
+        i = rng.integers(0, n, max_pairs)
+        j = (i + rng.integers(1, n, max_pairs)) % n
+    e2 = np.cross(lines[i], lines[j])
+    norm = np.linalg.norm(e2, axis=1)
+    keep = norm > 0
+    if not keep.any():
+        return None
+    e2 = e2[keep] / norm[keep, None]
+    ex = np.zeros((len(e2), 3, 3))
+    ex[:, 0, 1], ex[:, 0, 2], ex[:, 1, 2] = -e2[:, 2], e2[:, 1], -e2[:, 0]
+    ex[:, 1, 0], ex[:, 2, 0], ex[:, 2, 1] = e2[:, 2], -e2[:, 1], e2[:, 0]
+    models = _unit(ex @ Hw)
+    if est.essential:
+        models = project_to_essential(models)
+    e = est.errors_sq(models, None)
+    # most inliers first (the comparison the caller makes), the truncated cost breaking ties
+    count = np.count_nonzero(e <= thr * thr, axis=1)
+    cost = np.minimum(e, thr * thr).sum(axis=1) / (thr * thr * e.shape[1] + 1.0)
+    best = models[int(np.argmax(count - cost))]
+    inl = np.flatnonzero(est.errors_sq(best[None], None)[0] <= thr * thr)
+    if inl.size < 8:
+        return None
+    try:
+        return est.refine(est.fit_nonminimal(inl, None), inl)
+    except DegenerateError:
+        return best
 
 
 def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: float,
@@ -532,7 +633,11 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     preemptive_points = check_int(preemptive_points, "preemptive_points", minimum=7)
     min_inl = 8 if min_inliers is None else check_int(min_inliers, "min_inliers", minimum=8)
-    loop = run_ransac(est, thr, confidence=conf, max_trials=max_trials, rng=as_rng(rng),
+    generator = as_rng(rng)
+    for e in (est, essential):
+        if e is not None:
+            e.configure(thr)
+    loop = run_ransac(est, thr, confidence=conf, max_trials=max_trials, rng=generator,
                       batch_size=batch_size, preemptive_points=preemptive_points,
                       lo_iterations=4 if local_optimization else 0,
                       final_rounds=2 if refine else 0, min_inliers=min_inl)
@@ -543,21 +648,33 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
         F_px = est.to_pixels(M)
         M = project_to_essential(np.linalg.solve(essential.A2.T, F_px)
                                  @ np.linalg.inv(essential.A1))
-        for _ in range(2 if refine else 0):
-            inl = np.flatnonzero(final.errors_sq(M[None], None)[0] <= thr * thr)
+        # the projection moves the epipolar lines by ~‖ΔE‖·f pixels, so the first refinement
+        # runs on the inliers of F, and later rounds on the essential model's own
+        inl = np.flatnonzero(loop.inliers)
+        for _ in range(3 if refine else 0):
             if inl.size < 8:
                 break
             M = final.refine(M, inl)
-    model = final.model(M)
+            inl = np.flatnonzero(final.errors_sq(M[None], None)[0] <= thr * thr)
     resid = sampson_distance(final.to_pixels(M), a, b)
     inliers = resid <= thr
+    plane = _homography_fraction(a[inliers], b[inliers], 2.0 * thr, generator)
+    parallax = False
+    if plane >= _PARALLAX_FRACTION:
+        # a dominant plane: try plane + parallax, keep it if it explains more correspondences
+        alt = _plane_and_parallax(final, a, b, thr, generator)
+        if alt is not None:
+            r_alt = sampson_distance(final.to_pixels(alt), a, b)
+            if np.count_nonzero(r_alt <= thr) > np.count_nonzero(inliers):
+                M, resid, inliers, parallax = alt, r_alt, r_alt <= thr, True
+                plane = _homography_fraction(a[inliers], b[inliers], 2.0 * thr, generator)
+    model = final.model(M)
     n_in = int(np.count_nonzero(inliers))
     if n_in < min_inl:
         raise EstimationError(f"no model found: the final model keeps {n_in} inliers, fewer "
                               f"than min_inliers = {min_inl}",
                               stats={"n_points": len(a), "n_trials": loop.n_trials})
     rms = float(np.sqrt(np.mean(resid[inliers] ** 2)))
-    plane = _homography_fraction(a[inliers], b[inliers], thr)
     if plane >= _PLANE_FRACTION:
         warnings.warn(
             f"{plane:.0%} of the {n_in} inliers are consistent with one homography (a plane, or "
@@ -565,6 +682,6 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
             f"this {model.kind} matrix is one of many", RankDeficientWarning, stacklevel=3)
     stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,
              "n_local_optimizations": loop.n_local_optimizations,
-             "homography_fraction": plane}
+             "homography_fraction": plane, "plane_and_parallax": parallax}
     return RobustResult(model, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
                         loop.trials_needed, loop.stopped, stats)

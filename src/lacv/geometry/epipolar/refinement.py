@@ -40,6 +40,7 @@ References
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,10 @@ def _skew(v: np.ndarray) -> np.ndarray:
     return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
 
 
+#: the generators [e_k]ₓ of so(3)
+_GENERATORS = np.array([_skew(e) for e in np.eye(3)])
+
+
 def _rotation(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``R = exp([w]ₓ)`` and ``dR/dw_k`` (3, 3, 3), from Rodrigues and the left Jacobian."""
     th2 = float(w @ w)
@@ -64,11 +69,19 @@ def _rotation(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # series: sin θ/θ ≈ 1 − θ²/6, (1 − cos θ)/θ² ≈ 1/2 − θ²/24, (θ − sin θ)/θ³ ≈ 1/6
         a, b, c = 1.0 - th2 / 6.0, 0.5 - th2 / 24.0, 1.0 / 6.0 - th2 / 120.0
     else:
-        th = np.sqrt(th2)
-        a, b, c = np.sin(th) / th, (1.0 - np.cos(th)) / th2, (th - np.sin(th)) / (th2 * th)
-    R = np.eye(3) + a * W + b * W2
-    Jl = np.eye(3) + b * W + c * W2
-    dR = np.stack([_skew(Jl[:, k]) @ R for k in range(3)])
+        th = math.sqrt(th2)
+        sn = math.sin(th)
+        a, b, c = sn / th, (1.0 - math.cos(th)) / th2, (th - sn) / (th2 * th)
+    R = a * W + b * W2
+    R[0, 0] += 1.0
+    R[1, 1] += 1.0
+    R[2, 2] += 1.0
+    Jl = b * W + c * W2
+    Jl[0, 0] += 1.0
+    Jl[1, 1] += 1.0
+    Jl[2, 2] += 1.0
+    # [J_l e_k]ₓ = Σ_m (J_l)_{mk} [e_m]ₓ, for all k at once
+    dR = np.einsum("mk,mij->kij", Jl, _GENERATORS) @ R
     return R, dR
 
 
@@ -188,24 +201,47 @@ class FundamentalRefinement:
     message: str
 
 
+def _cauchy(r: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Residuals whose squares are the Cauchy loss, and their derivative.
+
+    :math:`\tilde r = \operatorname{sign}(r)\, c \sqrt{\log(1 + r^2/c^2)}`, so
+    :math:`\tilde r^2 = \rho(r) = c^2 \log(1 + r^2/c^2)`, and
+    :math:`d\tilde r/dr = (r/\tilde r) / (1 + r^2/c^2)` (→ 1 at ``r = 0``).
+    Least squares on :math:`\tilde r` is M-estimation with the Cauchy loss
+    (Triggs et al., "Bundle adjustment — a modern synthesis", 2000, §4.3).
+    """
+    u = (r / scale) ** 2
+    rt = np.sign(r) * scale * np.sqrt(np.log1p(u))
+    small = u < 1e-12
+    ratio = np.where(small, 1.0, r / np.where(small, 1.0, rt))
+    return rt, ratio / (1.0 + u)
+
+
 def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarray,
-                   Q2: np.ndarray, max_iterations: int, *, essential: bool = False
-                   ) -> tuple[np.ndarray, Any]:
-    """LM on the Sampson error in a working frame (``essential``: ``s = 1``, ``ω_v,z = 0``)."""
+                   Q2: np.ndarray, max_iterations: int, *, essential: bool = False,
+                   cauchy_px: float | None = None) -> tuple[np.ndarray, Any]:
+    """LM on the Sampson error in a working frame (``essential``: ``s = 1``, ``ω_v,z = 0``).
+
+    With ``cauchy_px`` the squared residuals become the Cauchy loss of that
+    scale (:func:`_cauchy`), which lets near-inliers count a little and
+    keeps far points from pulling.
+    """
     from lacv.geometry.refine import levenberg_marquardt
 
     param = _Rank2(Fn, essential=essential)
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        return sampson_residuals(param.matrix(x), h1, h2, Q1, Q2)
+        r = sampson_residuals(param.matrix(x), h1, h2, Q1, Q2)
+        return r if cauchy_px is None else _cauchy(r, cauchy_px)[0]
 
     def jacobian(x: np.ndarray) -> np.ndarray:
         F, dF = param.matrix_and_jacobian(x)
-        _, JF = sampson_jacobian_F(F, h1, h2, Q1, Q2)
-        return JF @ dF
+        r, JF = sampson_jacobian_F(F, h1, h2, Q1, Q2)
+        J = JF @ dF
+        return J if cauchy_px is None else J * _cauchy(r, cauchy_px)[1][:, None]
 
     res = levenberg_marquardt(residuals, jacobian, param.x0, max_iterations=max_iterations,
-                              ftol=1e-7, xtol=1e-10, gtol=1e-14)
+                              ftol=1e-6, xtol=1e-10, gtol=1e-14)
     return param.matrix(res.x), res
 
 

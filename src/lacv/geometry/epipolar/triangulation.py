@@ -74,8 +74,8 @@ def projection_matrix(K: Any, R: Any, t: Any) -> np.ndarray:
     return Km @ np.c_[Rm, tv]
 
 
-def _triangulate_h(P1: np.ndarray, P2: np.ndarray, x1: np.ndarray, x2: np.ndarray
-                   ) -> np.ndarray:
+def _triangulate_h(P1: np.ndarray, P2: np.ndarray, x1: np.ndarray, x2: np.ndarray,
+                   return_sv: bool = False) -> Any:
     """Linear DLT triangulation, homogeneous unit 4-vectors ``(N, 4)``, no validation."""
     n1, T1 = normalize_points(x1) if len(x1) > 1 else (x1, np.eye(3))
     n2, T2 = normalize_points(x2) if len(x2) > 1 else (x2, np.eye(3))
@@ -86,7 +86,9 @@ def _triangulate_h(P1: np.ndarray, P2: np.ndarray, x1: np.ndarray, x2: np.ndarra
     A[:, 1] = n1[:, 1:] * Q1[2] - Q1[1]
     A[:, 2] = n2[:, :1] * Q2[2] - Q2[0]
     A[:, 3] = n2[:, 1:] * Q2[2] - Q2[1]
-    _, _, Vt = np.linalg.svd(A)
+    _, sv, Vt = np.linalg.svd(A)
+    if return_sv:
+        return Vt[:, -1, :], sv
     return Vt[:, -1, :]
 
 
@@ -173,8 +175,9 @@ def triangulate_points(P1: Any, P2: Any, x1: Any, x2: Any, *, refine: bool = Fal
     InputError
         Bad shapes or NaN.
     DegenerateError
-        A point triangulates to infinity (``w = 0``: its rays are parallel,
-        e.g. without translation between the cameras).
+        A point triangulates to infinity (``w = 0``: its rays are parallel),
+        or its two rays coincide so that its depth is undetermined (e.g. the
+        same camera twice).
 
     Examples
     --------
@@ -189,7 +192,13 @@ def triangulate_points(P1: Any, P2: Any, x1: Any, x2: Any, *, refine: bool = Fal
     b = as_points(x2, "x2")
     check_same_length(x1=a, x2=b)
     iterations = check_int(iterations, "iterations", minimum=0)
-    Xh = _triangulate_h(A1, A2, a, b)
+    Xh, sv = _triangulate_h(A1, A2, a, b, return_sv=True)
+    loose = sv[:, 2] <= 1e-12 * sv[:, 0]
+    if loose.any():
+        raise DegenerateError(f"x1, x2: {int(loose.sum())} point(s) are not determined (first "
+                              f"at row {int(np.flatnonzero(loose)[0])}): their two rays "
+                              "coincide (the cameras share a centre on that ray)",
+                              singular_values=sv[loose][0])
     w = Xh[:, 3]
     scale = np.abs(Xh[:, :3]).max(axis=1)
     far = np.abs(w) <= 1e-14 * scale

@@ -1,0 +1,238 @@
+"""Fundamental / Essential values, Sampson LM refinement, robust fits, a real pair."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from lacv import calculus
+from lacv.errors import DegenerateError, EstimationError, InputError, RankDeficientWarning
+from lacv.geometry.epipolar import (
+    Essential,
+    Fundamental,
+    refine_fundamental,
+    sampson_distance,
+    symmetric_epipolar_distance,
+)
+from lacv.geometry.epipolar.refinement import (
+    _Rank2,
+    pixel_metric,
+    sampson_jacobian_F,
+    sampson_residuals,
+)
+from lacv.geometry.homogeneous import normalize_points
+from lacv.imaging.twoview_scene import twoview_points
+
+
+def fresh_error(F, scene):
+    """Mean symmetric epipolar distance of 2000 fresh noise-free correspondences of ``scene``."""
+    rng = np.random.default_rng(99)
+    X = np.c_[rng.uniform(-1.5, 1.5, 2000), rng.uniform(-1.1, 1.1, 2000), rng.uniform(4, 8, 2000)]
+    Y = X @ scene.R.T + scene.t
+    x1 = X[:, :2] / X[:, 2:] @ scene.K1[:2, :2].T + scene.K1[:2, 2]
+    x2 = Y[:, :2] / Y[:, 2:] @ scene.K2[:2, :2].T + scene.K2[:2, 2]
+    return float(symmetric_epipolar_distance(F, x1, x2).mean())
+
+
+# --------------------------------------------------------------------------- refinement
+
+
+def _normalised_problem(seed=0, essential=False):
+    s = twoview_points(60, noise_px=0.7, rng=seed)
+    n1, T1 = normalize_points(s.x1)
+    n2, T2 = normalize_points(s.x2)
+    Fn = np.linalg.solve(T2.T, s.F) @ np.linalg.inv(T1)
+    h1 = np.c_[n1, np.ones(60)]
+    h2 = np.c_[n2, np.ones(60)]
+    return s, Fn, h1, h2, pixel_metric(T1), pixel_metric(T2)
+
+
+def test_sampson_residuals_in_working_frame_are_pixels():
+    s, Fn, h1, h2, Q1, Q2 = _normalised_problem()
+    r = sampson_residuals(Fn, h1, h2, Q1, Q2)
+    np.testing.assert_allclose(np.abs(r), sampson_distance(s.F, s.x1, s.x2), rtol=1e-10)
+
+
+@pytest.mark.parametrize("essential", [False, True])
+def test_analytic_jacobian_against_central_differences(essential):
+    s, Fn, h1, h2, Q1, Q2 = _normalised_problem(1)
+    if essential:
+        U, _, Vt = np.linalg.svd(Fn)
+        Fn = U @ np.diag([1, 1, 0]) @ Vt
+    p = _Rank2(Fn, essential=essential)
+    x = p.x0 + np.random.default_rng(0).normal(0, 0.05, p.x0.size)
+
+    def f(v):
+        return sampson_residuals(p.matrix(v), h1, h2, Q1, Q2)
+
+    def jac(v):
+        F, dF = p.matrix_and_jacobian(v)
+        return sampson_jacobian_F(F, h1, h2, Q1, Q2)[1] @ dF
+
+    assert calculus.check_jacobian(f, jac, x) < 1e-6
+
+    def wrong(v):  # negative test: a Jacobian with one column scaled must be caught
+        J = jac(v)
+        J[:, 0] *= 1.01
+        return J
+
+    assert calculus.check_jacobian(f, wrong, x) > 1e-3
+
+
+def test_refine_fundamental_lowers_sampson_and_keeps_rank_two():
+    s = twoview_points(150, noise_px=1.0, rng=2)
+    F0 = Fundamental.from_points(s.x1, s.x2).matrix
+    res = refine_fundamental(F0, s.x1, s.x2)
+    assert res.final_rms_px < res.initial_rms_px
+    sv = np.linalg.svd(res.F, compute_uv=False)
+    assert sv[2] < 1e-14
+    rms = np.sqrt(np.mean(sampson_distance(res.F, s.x1, s.x2) ** 2))
+    assert np.isclose(rms, res.final_rms_px)
+    # closer to the truth than the linear estimate on fresh points
+    assert fresh_error(res.F, s) < fresh_error(F0, s)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def test_fundamental_value():
+    s = twoview_points(20, noise_px=0.0, rng=3)
+    F = Fundamental(5.0 * s.F)
+    assert np.isclose(np.linalg.norm(F.matrix), 1.0)
+    with pytest.raises(ValueError):
+        F.matrix[0, 0] = 1.0
+    with pytest.raises(AttributeError):
+        F.foo = 1
+    e1, e2 = F.epipoles
+    assert np.abs(F.matrix @ e1).max() < 1e-12 and np.abs(F.matrix.T @ e2).max() < 1e-12
+    assert F.residuals(s.x1, s.x2).max() < 1e-9
+    assert np.asarray(F).shape == (3, 3)
+    with pytest.raises(InputError, match="rank 2"):
+        Fundamental(np.eye(3))
+    with pytest.raises(InputError, match="3×3"):
+        Fundamental(np.eye(2))
+
+
+def test_from_points_refine():
+    s = twoview_points(100, noise_px=0.8, rng=4)
+    lin = Fundamental.from_points(s.x1, s.x2)
+    ref = Fundamental.from_points(s.x1, s.x2, refine=True)
+    assert np.sum(ref.residuals(s.x1, s.x2) ** 2) < np.sum(lin.residuals(s.x1, s.x2) ** 2)
+
+
+def test_essential_from_points_refine():
+    s = twoview_points(100, noise_px=0.8, rng=5)
+    lin = Essential.from_points(s.x1, s.x2, s.K1, s.K2)
+    ref = Essential.from_points(s.x1, s.x2, s.K1, s.K2, refine=True)
+    r_lin = np.sum(lin.residuals(s.x1, s.x2, s.K1, s.K2) ** 2)
+    r_ref = np.sum(ref.residuals(s.x1, s.x2, s.K1, s.K2) ** 2)
+    assert r_ref < r_lin
+    sv = np.linalg.svd(ref.matrix, compute_uv=False)
+    np.testing.assert_allclose(sv, [2 ** -0.5, 2 ** -0.5, 0], atol=1e-12)
+
+
+# --------------------------------------------------------------------------- robust
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.3, 0.5])
+def test_robust_fundamental_finds_the_inliers(ratio):
+    s = twoview_points(200, noise_px=0.5, outlier_ratio=ratio, rng=10)
+    res = Fundamental.robust_fit(s.x1, s.x2, threshold_px=1.0, rng=0)
+    assert isinstance(res.model, Fundamental)
+    # planted outliers rejected (a few fall near their epipolar line by chance); most true
+    # inliers kept (1 px ≈ 2σ of the Sampson distance)
+    assert np.count_nonzero(res.inliers & ~s.inliers) <= max(2, 0.05 * np.sum(~s.inliers))
+    assert np.count_nonzero(res.inliers & s.inliers) >= 0.85 * s.inliers.sum()
+    assert fresh_error(res.model.matrix, s) < 0.5
+    assert res.residuals_px.shape == (200,)
+    assert res.inlier_rms_px < 1.0
+
+
+def test_robust_fit_is_deterministic():
+    s = twoview_points(150, noise_px=0.5, outlier_ratio=0.4, rng=11)
+    a = Fundamental.robust_fit(s.x1, s.x2, rng=5)
+    b = Fundamental.robust_fit(s.x1, s.x2, rng=5)
+    np.testing.assert_array_equal(a.model.matrix, b.model.matrix)
+    np.testing.assert_array_equal(a.inliers, b.inliers)
+
+
+def test_robust_essential_recovers_pose():
+    s = twoview_points(200, noise_px=0.5, outlier_ratio=0.3, rng=12)
+    res = Essential.robust_fit(s.x1, s.x2, s.K1, s.K2, threshold_px=1.0, rng=0)
+    pose = res.model.recover_pose(s.x1, s.x2, s.K1, s.K2, mask=res.inliers)
+    angle = np.degrees(2 * np.arcsin(np.linalg.norm(pose.R - s.R) / (2 * np.sqrt(2))))
+    assert angle < 0.5
+    assert np.degrees(np.arccos(np.clip(pose.t @ s.t_unit, -1, 1))) < 2.0
+    cal = Essential.calibrated(s.K1, s.K2).robust_fit(s.x1, s.x2, rng=0)
+    np.testing.assert_array_equal(cal.model.matrix, res.model.matrix)
+
+
+def test_planar_scene_warns_of_homography():
+    s = twoview_points(120, noise_px=0.3, rng=13, planar=True)
+    with pytest.warns(RankDeficientWarning, match="homography"):
+        res = Fundamental.robust_fit(s.x1, s.x2, rng=0)
+    assert res.stats["homography_fraction"] >= 0.9
+    general = twoview_points(120, noise_px=0.3, rng=13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficientWarning)
+        res = Fundamental.robust_fit(general.x1, general.x2, rng=0)
+    assert res.stats["homography_fraction"] < 0.9
+
+
+def test_robust_errors():
+    s = twoview_points(30, rng=0)
+    with pytest.raises(InputError, match="at least 8"):
+        Fundamental.robust_fit(s.x1[:7], s.x2[:7])
+    with pytest.raises(InputError, match="threshold_px"):
+        Fundamental.robust_fit(s.x1, s.x2, threshold_px=-1.0)
+    rng = np.random.default_rng(0)
+    noise1 = rng.uniform(0, 640, (40, 2))
+    noise2 = rng.uniform(0, 640, (40, 2))
+    with pytest.raises(EstimationError):
+        Fundamental.robust_fit(noise1, noise2, threshold_px=0.01, min_inliers=30, rng=0)
+    with pytest.raises(DegenerateError):
+        Fundamental.from_points(s.x1[:10] * 0 + 1, s.x2[:10])
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def _load_pts(path):
+    rows = np.loadtxt(path)
+    return rows[:, 0:2], rows[:, 3:5], rows[:, 6].astype(int)
+
+
+@pytest.mark.data
+def test_real_pair_booksh():
+    from conftest import shared_data
+
+    x1, x2, label = _load_pts(shared_data("fundamental", "booksh_pts.txt"))
+    train = label == 0
+    res = Fundamental.robust_fit(x1[train], x2[train], threshold_px=1.0, rng=0)
+    val = sampson_distance(res.model.matrix, x1[~train], x2[~train]).mean()
+    assert val < 1.0
+
+
+@pytest.mark.data
+def test_real_fountain_pose_agrees_with_opencv():
+    import cv2
+
+    from conftest import shared_data
+
+    folder = shared_data("essential")
+    rows = np.loadtxt(folder / "fountain_pts.txt", skiprows=1)
+    K1 = np.loadtxt(folder / "fountain1.K")
+    K2 = np.loadtxt(folder / "fountain2.K")
+    x1, x2 = rows[:, :2], rows[:, 2:4]
+    res = Essential.robust_fit(x1, x2, K1, K2, threshold_px=1.0, rng=0)
+    pose = res.model.recover_pose(x1, x2, K1, K2, mask=res.inliers)
+    # OpenCV on calibrated coordinates (its recoverPose takes one K)
+    c1 = cv2.undistortPoints(x1.reshape(-1, 1, 2), K1, None).reshape(-1, 2)
+    c2 = cv2.undistortPoints(x2.reshape(-1, 1, 2), K2, None).reshape(-1, 2)
+    E, mask = cv2.findEssentialMat(c1, c2, np.eye(3), cv2.RANSAC, 0.999, 1.0 / K1[0, 0])
+    _, R, t, _ = cv2.recoverPose(E, c1, c2, np.eye(3), mask=mask)
+    angle = np.degrees(2 * np.arcsin(np.linalg.norm(pose.R - R) / (2 * np.sqrt(2))))
+    assert angle < 1.0
+    assert np.degrees(np.arccos(np.clip(pose.t @ t.ravel(), -1, 1))) < 3.0
