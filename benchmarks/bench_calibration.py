@@ -170,7 +170,7 @@ def stereo(corners: dict[str, list[np.ndarray]], repeats: int) -> dict:
                       "translation_diff": dT, "time_lacv_ms": t_l * 1e3,
                       "time_opencv_ms": t_c * 1e3}
     print("## 3. Stereo on the real set (both start from the same per-camera calibrations)\n")
-    print(markdown_table(["mode", "RMS lacv", "RMS OpenCV", "ΔR deg", "|ΔT| squares",
+    print(markdown_table(["mode", "RMS lacv", "RMS OpenCV", "ΔR deg", "‖ΔT‖ (squares)",
                           "lacv ms", "OpenCV ms", "ratio"], rows))
     worst = max(v["rotation_diff_deg"] for v in out.values())
     print(f"\nTarget (rotation within 0.1° of cv2.stereoCalibrate): "

@@ -48,7 +48,7 @@ import numpy as np
 from lacv._validate import check_int, describe
 from lacv.errors import DegenerateError, InputError
 from lacv.geometry._bundle import block_lm, pose_jacobian, project_with_jacobian
-from lacv.geometry.camera import Camera, Pose
+from lacv.geometry.camera import Camera, Pose, _exp_so3, _log_so3, project_to_rotation
 from lacv.geometry.projection import decompose_projection_matrix, projection_matrix_dlt
 from lacv.geometry.zhang import (
     _check_views,
@@ -120,7 +120,7 @@ def _param_map(base: np.ndarray, *, fix_aspect: bool, fix_principal_point: bool,
     return T, c, tuple(names)
 
 
-def _camera_evaluate(views: _Views, T: np.ndarray, c: np.ndarray):  # noqa: ANN202
+def _camera_evaluate(views: _Views, T: np.ndarray, c: np.ndarray):
     X = np.concatenate(views.object_points)
     obs = np.concatenate(views.image_points)
     vidx = views.view_index
@@ -128,7 +128,7 @@ def _camera_evaluate(views: _Views, T: np.ndarray, c: np.ndarray):  # noqa: ANN2
     # the same number of points in every view (the usual case): rotate with one batched matmul
     Xv = X.reshape(len(views.image_points), -1, 3) if len(counts) == 1 else None
 
-    def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):  # noqa: ANN202
+    def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):
         intr = T @ g + c
         if Xv is not None:
             RX = (Xv @ np.swapaxes(R, 1, 2)).reshape(-1, 3)
@@ -538,8 +538,6 @@ def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_ri
     Rr = np.array([p.rotation for p in poses[1]])
     tr = np.array([p.translation for p in poses[1]])
     Ri = Rr @ np.swapaxes(Rl, 1, 2)
-    from lacv.geometry.camera import _log_so3, project_to_rotation
-
     R0 = project_to_rotation(Ri.mean(axis=0))
     T0 = np.mean(tr - np.einsum("ij,vj->vi", R0, tl), axis=0)
 
@@ -586,11 +584,11 @@ def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_ri
                                   axis=1).reshape((-1,) + left.shape[1:])
         return np.concatenate([left, right])[perm]
 
-    def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):  # noqa: ANN202
+    def evaluate(g: np.ndarray, R: np.ndarray, t: np.ndarray, jac: bool):
         intr_l = TL @ g[:mL] + cL
         intr_r = TR @ g[mL:mL + mR] + cR
         w, T = g[m - 6:m - 3], g[m - 3:]
-        Rrel = _rotation(w)
+        Rrel = _exp_so3(w)
         if Xv is not None:
             RX = (Xv @ np.swapaxes(R, 1, 2)).reshape(-1, 3)
         else:
@@ -621,7 +619,7 @@ def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_ri
     cam_l = Camera.from_params(TL @ res.g[:mL] + cL, image_size=views_l.image_size)
     cam_r = Camera.from_params(TR @ res.g[mL:mL + mR] + cR, image_size=views_r.image_size)
     w, T = res.g[m - 6:m - 3], res.g[m - 3:]
-    R = _rotation(w)
+    R = _exp_so3(w)
     Tx = np.array([[0.0, -T[2], T[1]], [T[2], 0.0, -T[0]], [-T[1], T[0], 0.0]])
     E = Tx @ R
     F = np.linalg.solve(cam_r.K.T, E) @ np.linalg.inv(cam_l.K)
@@ -643,8 +641,3 @@ def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_ri
         translation_std=res.g_std[m - 3:], left=results[0], right=results[1],
         n_iterations=res.n_iterations, converged=res.converged, message=res.message)
 
-
-def _rotation(w: np.ndarray) -> np.ndarray:
-    from lacv.geometry.camera import _exp_so3
-
-    return _exp_so3(w)
