@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "solve": "lacv.cli.solve:solve",
     "stitch": "lacv.cli.stitch:stitch",
     "train": "lacv.cli.train:train",
+    "two-view": "lacv.cli.twoview:twoview",
     "evaluate": "lacv.cli.train:evaluate",
 }
 

@@ -25,6 +25,7 @@ STEPS: list[tuple[str, str]] = [
     ("Geometry: a homography from matches with outliers", "lacv.cli._demo_geometry:run"),
     ("Imaging: a panorama stitched from rendered views", "lacv.cli._demo_imaging:run"),
     ("Camera calibration: Zhang's method on a chessboard", "lacv.cli._demo_calibration:run"),
+    ("Two-view geometry: F, E, pose and triangulation", "lacv.cli._demo_twoview:run"),
     ("Neural networks: hand-derived backpropagation on digits", "lacv.cli._demo_nn:run"),
 ]
 

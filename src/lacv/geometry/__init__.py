@@ -13,6 +13,7 @@
 """
 
 from lacv.geometry.calibration import Camera, Pose, calibrate_camera, calibrate_stereo  # noqa: F401
+from lacv.geometry.epipolar import Essential, Fundamental  # noqa: F401 (two-view geometry)
 from lacv.geometry.estimate import KINDS, estimate_transform
 from lacv.geometry.homogeneous import from_homogeneous, normalize_points, to_homogeneous
 from lacv.geometry.refine import LMResult, Refinement, levenberg_marquardt, refine_transform

@@ -7,6 +7,7 @@ pixel), the same as OpenCV's.
 """
 
 from lacv.imaging.chessboard import BoardNotFoundError, find_chessboard  # noqa: F401
+from lacv.imaging.draw_epipolar import draw_epipolar_lines  # noqa: F401 (two-view figure)
 from lacv.imaging.io import read_image, write_image
 from lacv.imaging.scenes import Scene, corner_errors_px, panorama_scene, planar_scene
 from lacv.imaging.warp import Canvas, Warped, canvas_bounds, warp_image, warped_corners
