@@ -114,6 +114,13 @@ __all__ = [
 #: inlier-threshold multipliers of the local optimisation's least-squares steps
 _LO_SCHEDULE = (2.0, 1.0)
 
+#: hypotheses whose MSAC cost is within this factor of the best are runners-up ...
+_RUNNER_UP = 1.2
+#: ... of which at most this many are optimised after the loop ...
+_POOL = 8
+#: ... when at most this share (intersection over union) of their inliers are the best's
+_OVERLAP = 0.8
+
 #: the final least squares uses the points within this multiple of the threshold
 _FINAL_SCALE = 1.5
 
@@ -306,6 +313,7 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     best_sub_cost = np.inf
     best_e: np.ndarray | None = None
     n_best_inl = 0
+    pool: list[tuple[float, int, np.ndarray, np.ndarray]] = []
     trials = hyps = full_scores = n_lo = 0
     needed = max_trials
     # the first batch may be small: with few outliers a handful of samples suffice
@@ -333,6 +341,14 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
         full_scores += cand.shape[0]
         cost = _msac(e, thr2)
         j = int(np.argmin(cost))
+        if lo_iterations > 0:
+            # runners-up: near-best hypotheses, kept for a second look after the loop
+            bar = _RUNNER_UP * min(best_cost, float(cost[j]))
+            for i in np.flatnonzero(cost < bar):
+                if i != j or not cost[j] < best_cost:
+                    pool.append((float(cost[i]), len(pool), cand[i], e[i]))
+            if len(pool) > 2 * _POOL and best_e is not None:
+                pool = _prune(pool, best_e <= thr2, thr2)
         if not cost[j] < best_cost:
             continue
         model, e_j, c_j = cand[j], e[j], float(cost[j])
@@ -354,6 +370,23 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     if n_best_inl < min_inl:
         raise EstimationError(f"no model found: the best of {hyps} hypotheses has {n_best_inl} "
                               f"inliers, fewer than min_inliers = {min_inl}", stats=stats)
+
+    # A near-best hypothesis whose inliers differ from the best's may be another
+    # structure (a second plane) that local optimisation would lift above the best:
+    # optimise the few such runners-up too (Kornia keeps its 8 best minimal models
+    # for the same reason). One structure's hypotheses overlap and are skipped.
+    if pool and lo_iterations > 0:
+        best_in = best_e <= thr2
+        for c, _, cand_m, cand_e in _prune(pool, best_in, thr2):
+            if not c < _RUNNER_UP * best_cost:
+                break
+            m2, e2, c2, did = _local_optimization(est, cand_m, cand_e, c, thr2,
+                                                  _LO_SCHEDULE[:lo_iterations])
+            n_lo += did
+            if c2 < best_cost:
+                best, best_e, best_cost = m2, e2, c2
+                best_in = best_e <= thr2
+        n_best_inl = int(np.count_nonzero(best_in))
 
     # the final fit takes the points within 1.5 θ: clipping at θ the residuals measured
     # from the estimate itself drops the inliers that disagree with it most, a
@@ -382,6 +415,30 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     stopped = "confidence reached" if trials >= needed else "max_trials reached"
     return LoopResult(model, inliers, e_best, trials, hyps, full_scores, n_lo, stopped,
                       int(min(needed, NEVER)))
+
+
+def _prune(pool: list[tuple[float, int, np.ndarray, np.ndarray]], best_in: np.ndarray,
+           thr2: float) -> list[tuple[float, int, np.ndarray, np.ndarray]]:
+    """The cheapest runners-up, one per distinct inlier set, none mostly the best's.
+
+    Two hypotheses whose inlier sets overlap by more than ``_OVERLAP``
+    (intersection over union) count as one structure; only the cheapest of
+    each is kept, ``_POOL`` at most.
+    """
+    kept: list[tuple[float, int, np.ndarray, np.ndarray]] = []
+    sets = [best_in]
+    for item in sorted(pool, key=lambda t: t[:2]):
+        other = item[3] <= thr2
+        for known in sets:
+            union = np.count_nonzero(other | known)
+            if union and np.count_nonzero(other & known) > _OVERLAP * union:
+                break
+        else:
+            kept.append(item)
+            sets.append(other)
+            if len(kept) == _POOL:
+                break
+    return kept
 
 
 def _local_optimization(est: RobustEstimator, model: np.ndarray, e: np.ndarray, cost: float,
