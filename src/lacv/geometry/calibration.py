@@ -444,9 +444,12 @@ def _poses_for_camera(camera: Camera, views: _Views) -> list[Pose]:
     from lacv.geometry.transforms import Homography
 
     poses = []
-    for i, (o, x) in enumerate(zip(views.object_points, views.image_points, strict=True)):
+    # one Newton solve for all views' points
+    ideal = np.split(camera.undistort_points(np.concatenate(views.image_points)),
+                     views.starts[1:])
+    for i, (o, x) in enumerate(zip(views.object_points, ideal, strict=True)):
         try:
-            H = Homography.from_points(o[:, :2], camera.undistort_points(x)).matrix
+            H = Homography.from_points(o[:, :2], x).matrix
         except DegenerateError as exc:
             raise DegenerateError(f"view {i}: {exc}") from None
         poses.append(extrinsics_from_homography(camera.K, H))
