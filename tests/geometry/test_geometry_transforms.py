@@ -257,3 +257,22 @@ def test_bad_input_raises_input_error(cls):
         cls.from_points(np.ones((6, 3)), src)
     with pytest.raises(InputError, match="weights"):
         cls.from_points(src, src, weights=-np.ones(6))
+
+
+def test_blockwise_dlt_normal_matrix_equals_the_explicit_design():
+    from lacv.geometry.transforms import _dlt_design, dlt_normalized
+
+    rng = np.random.default_rng(8)
+    src = rng.uniform(0, 640, (50, 2))
+    dst = random_transform(Homography, rng)(src) + rng.normal(0, 1.0, (50, 2))
+    sn, _ = normalize_points(src)
+    dn, _ = normalize_points(dst)
+    w = rng.uniform(0.5, 2.0, 50)
+    A = _dlt_design(sn, dn)
+    assert A.shape == (100, 9)
+    _, V = np.linalg.eigh((A * np.repeat(w, 2)[:, None]).T @ A)
+    h = dlt_normalized(sn, dn, w).ravel()
+    assert min(np.abs(h - V[:, 0]).max(), np.abs(h + V[:, 0]).max()) < 1e-12
+    # negative check: other weights give another vector
+    h_other = dlt_normalized(sn, dn, w[::-1]).ravel()
+    assert min(np.abs(h_other - V[:, 0]).max(), np.abs(h_other + V[:, 0]).max()) > 1e-9

@@ -168,16 +168,29 @@ def transfer_errors_sq(H: np.ndarray, src_h: np.ndarray, dst: np.ndarray, projec
     if projective:
         # callers hold np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # one context for a whole RANSAC run instead of one per call
+        # Everything happens in place in the one (B, 3, K) product: large temporaries are
+        # fresh pages from the kernel each time, and those page faults, not the
+        # arithmetic, dominated the time (5× at B·K = 3·10⁴).
         Y = H @ src_h  # (B, 3, K): one matmul, 20× faster than einsum here
         w = Y[:, 2]
-        inv = 1.0 / w
-        ex = Y[:, 0] * inv - dst[0]
-        ey = Y[:, 1] * inv - dst[1]
-        e = ex * ex + ey * ey
-        if not np.all(w):
-            e[w == 0] = np.inf
-        return e
+        at_inf = not np.all(w)
+        inv = np.reciprocal(w, out=w)
+        ex, ey = Y[:, 0], Y[:, 1]
+        ex *= inv
+        ex -= dst[0]
+        ex *= ex
+        ey *= inv
+        ey -= dst[1]
+        ey *= ey
+        ex += ey
+        if at_inf:
+            ex[np.isinf(inv)] = np.inf
+        return ex
     Y = H[:, :2] @ src_h
-    ex = Y[:, 0] - dst[0]
-    ey = Y[:, 1] - dst[1]
-    return ex * ex + ey * ey
+    ex, ey = Y[:, 0], Y[:, 1]
+    ex -= dst[0]
+    ex *= ex
+    ey -= dst[1]
+    ey *= ey
+    ex += ey
+    return ex

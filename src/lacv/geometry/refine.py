@@ -67,6 +67,8 @@ from lacv.geometry.transforms import (
     Similarity,
     Transform,
     Translation,
+    _assemble_dlt_normal,
+    _moment_rows,
 )
 
 __all__ = ["LMResult", "Refinement", "levenberg_marquardt", "refine_transform"]
@@ -595,42 +597,38 @@ def _refine(model: Transform, s: np.ndarray, d: np.ndarray, w: np.ndarray | None
 # --------------------------------------------------------------------------- fast path
 
 
-def _homography_normal_equations(h: np.ndarray, X: np.ndarray, dn: np.ndarray,
-                                 XX: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
+                                 dn: np.ndarray, Z: np.ndarray, buf: np.ndarray
+                                 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Cost, ``JᵀJ`` (9×9) and ``Jᵀr`` (9) of the transfer error, without forming ``J``.
 
     With ``p = H x``, ``ω = 1/p₃`` and ``(u, v) = ω (p₁, p₂)`` the Jacobian rows
     are ``ω (X, 0, −uX)`` and ``ω (0, X, −vX)`` for ``X = (x, y, 1)``, so ``JᵀJ``
-    has the DLT's block structure with weights ``ω²`` — four 3×3 moment
-    matrices from one ``Xᵀ [X, uX, vX, (u²+v²)X]`` product.
+    has the DLT's block structure with the weights ``ω², ω²u, ω²v, ω²(u²+v²)``
+    — moments ``Z Wᵀ`` of the six monomials ``Z`` (:func:`_moment_rows`) —
+    and ``Jᵀr`` is ``Xᵀ`` times ``ωrₓ``, ``ωr_y`` and ``−ω(u rₓ + v r_y)``.
+    ``buf`` is a (7, N) work array reused across iterations.
     """
-    n = X.shape[0]
-    P = X @ h.reshape(3, 3).T
-    w = 1.0 / P[:, 2]
-    u = P[:, 0] * w
-    v = P[:, 1] * w
+    p2 = h[6] * x + h[7] * y + h[8]
+    w = np.reciprocal(p2, out=p2)
+    u = (h[0] * x + h[1] * y + h[2]) * w
+    v = (h[3] * x + h[4] * y + h[5]) * w
     rx = u - dn[:, 0]
     ry = v - dn[:, 1]
     cost = 0.5 * float(rx @ rx + ry @ ry)
-    Y = np.empty((n, 7))
-    Y[:, 0] = w * w
-    Y[:, 1] = Y[:, 0] * u
-    Y[:, 2] = Y[:, 0] * v
-    Y[:, 3] = Y[:, 0] * (u * u + v * v)
-    Y[:, 4] = w * rx
-    Y[:, 5] = w * ry
-    Y[:, 6] = -(u * Y[:, 4] + v * Y[:, 5])
-    # Σ yₖ X Xᵀ for each weight column k: with XX = rows of X ⊗ X, one product
-    Mo = (XX.T @ Y[:, :4]).reshape(3, 3, 4)
-    g3 = X.T @ Y[:, 4:]  # (3, 3): columns Xᵀ(ωrₓ), Xᵀ(ωr_y), −Xᵀ(ω(u rₓ + v r_y))
-    A = np.zeros((9, 9))
-    A[0:3, 0:3] = A[3:6, 3:6] = Mo[..., 0]
-    A[0:3, 6:9] = -Mo[..., 1]
-    A[3:6, 6:9] = -Mo[..., 2]
-    A[6:9, 0:3] = -Mo[..., 1]
-    A[6:9, 3:6] = -Mo[..., 2]
-    A[6:9, 6:9] = Mo[..., 3]
-    return cost, A, g3.T.ravel()
+    np.multiply(w, w, out=buf[0])
+    np.multiply(buf[0], u, out=buf[1])
+    np.multiply(buf[0], v, out=buf[2])
+    np.multiply(buf[1], u, out=buf[3])
+    buf[3] += buf[2] * v
+    np.multiply(w, rx, out=buf[4])
+    np.multiply(w, ry, out=buf[5])
+    np.multiply(u, buf[4], out=buf[6])
+    buf[6] += v * buf[5]
+    buf[6] *= -1.0
+    A = _assemble_dlt_normal(Z @ buf[:4].T)
+    g = Z[[2, 4, 5]] @ buf[4:].T  # (3, 3): columns Xᵀ(ωrₓ), Xᵀ(ωr_y), −Xᵀ(ω(u rₓ + v r_y))
+    return cost, A, g.T.ravel()
 
 
 def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
@@ -645,12 +643,11 @@ def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
     k = int(np.argmax(np.abs(H0)))
     h = H0.ravel() / H0.flat[k]
     free = np.delete(np.arange(9), k)
-    X = np.empty((sn.shape[0], 3))
-    X[:, :2] = sn
-    X[:, 2] = 1.0
-    XX = (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], 9)
+    x, y = sn[:, 0].copy(), sn[:, 1].copy()
+    Z = _moment_rows(x, y)
+    buf = np.empty((7, x.size))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        cost, A9, g9 = _homography_normal_equations(h, X, dn, XX)
+        cost, A9, g9 = _homography_normal_equations(h, x, y, dn, Z, buf)
         if not np.isfinite(cost):
             return H0
         A, g = A9[np.ix_(free, free)], g9[free]
@@ -663,7 +660,7 @@ def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
                 break
             h_new = h.copy()
             h_new[free] += step
-            c_new, A9n, g9n = _homography_normal_equations(h_new, X, dn, XX)
+            c_new, A9n, g9n = _homography_normal_equations(h_new, x, y, dn, Z, buf)
             predicted = 0.5 * float(step @ (mu * D * step - g))
             rho = (cost - c_new) / predicted if predicted > 0 and np.isfinite(c_new) else -1.0
             if rho > 0:

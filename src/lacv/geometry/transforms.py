@@ -890,9 +890,11 @@ def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) 
         A^T W A = \\begin{pmatrix} X^TWX & 0 & -X^TW_uX \\\\ 0 & X^TWX & -X^TW_vX \\\\
         -X^TW_uX & -X^TW_vX & X^TW_{u^2+v^2}X \\end{pmatrix}
 
-    with ``W_f = diag(wᵢ fᵢ)`` — four 3×3 moment matrices from one product
-    ``Xᵀ [X, uX, vX, (u²+v²)X]``. It is the same matrix, from 12 length-N
-    operations instead of a 2N×9 array.
+    with ``W_f = diag(wᵢ fᵢ)``: four 3×3 moment matrices, whose distinct
+    entries come from one product ``Z Wᵀ`` of the six monomials
+    ``Z = (x², xy, x, y², y, 1)`` (6×N) and the four weights
+    ``W = w·(1, u, v, u²+v²)`` (4×N). It is the same matrix as ``AᵀWA``,
+    from a dozen length-N operations instead of a 2N×9 array.
 
     Parameters
     ----------
@@ -912,24 +914,18 @@ def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) 
         The second-smallest singular value of ``A`` is numerically zero.
     """
     n = sn.shape[0]
+    x, y = sn[:, 0], sn[:, 1]
     u, v = dn[:, 0], dn[:, 1]
-    X = np.empty((n, 3))
-    X[:, :2] = sn
-    X[:, 2] = 1.0
-    Y = np.empty((n, 4, 3))
-    Y[:, 0] = X
-    Y[:, 1] = X * u[:, None]
-    Y[:, 2] = X * v[:, None]
-    Y[:, 3] = X * (u * u + v * v)[:, None]
-    Xw = X if w is None else X * w[:, None]
-    Mo = (Xw.T @ Y.reshape(n, 12)).reshape(3, 4, 3)
-    M = np.zeros((9, 9))
-    M[0:3, 0:3] = M[3:6, 3:6] = Mo[:, 0]
-    M[0:3, 6:9] = -Mo[:, 1]
-    M[3:6, 6:9] = -Mo[:, 2]
-    M[6:9, 0:3] = -Mo[:, 1].T
-    M[6:9, 3:6] = -Mo[:, 2].T
-    M[6:9, 6:9] = Mo[:, 3]
+    Z = _moment_rows(x, y)
+    Wt = np.empty((4, n))  # the weights 1, u, v, u² + v² (times w)
+    Wt[0] = 1.0 if w is None else w
+    np.multiply(Wt[0], u, out=Wt[1])
+    np.multiply(Wt[0], v, out=Wt[2])
+    np.multiply(u, u, out=Wt[3])
+    Wt[3] += v * v
+    if w is not None:
+        Wt[3] *= w
+    M = _assemble_dlt_normal(Z @ Wt.T)
     evals, evecs = np.linalg.eigh(M)  # ascending: λ = σ² of A
     top = evals[-1]
     if not evals[1] > (_DEGENERATE_RTOL ** 2) * top:
@@ -939,6 +935,29 @@ def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) 
             f"{ratio:.2e}), so the homography is not unique (too many points on one line?)",
             singular_values=np.sqrt(np.clip(evals[::-1], 0.0, None)))
     return evecs[:, 0].reshape(3, 3)
+
+
+def _moment_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(6, N): the distinct entries x², xy, x, y², y, 1 of X Xᵀ for X = (x, y, 1)."""
+    Z = np.empty((6, x.size))
+    np.multiply(x, x, out=Z[0])
+    np.multiply(x, y, out=Z[1])
+    Z[2] = x
+    np.multiply(y, y, out=Z[3])
+    Z[4] = y
+    Z[5] = 1.0
+    return Z
+
+
+def _assemble_dlt_normal(Mo: np.ndarray) -> np.ndarray:
+    """The 9×9 ``AᵀWA`` from moments ``Mo = Z Wᵀ`` (6 × 4, see :func:`dlt_normalized`)."""
+    S = Mo[[0, 1, 2, 1, 3, 4, 2, 4, 5]].reshape(3, 3, 4)  # Σ wₖ X Xᵀ for each column k
+    M = np.zeros((9, 9))
+    M[0:3, 0:3] = M[3:6, 3:6] = S[..., 0]
+    M[0:3, 6:9] = M[6:9, 0:3] = -S[..., 1]
+    M[3:6, 6:9] = M[6:9, 3:6] = -S[..., 2]
+    M[6:9, 6:9] = S[..., 3]
+    return M
 
 
 #: the five families by name
