@@ -650,7 +650,8 @@ def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
         cost, A9, g9 = _homography_normal_equations(h, x, y, dn, Z, buf)
         if not np.isfinite(cost):
             return H0
-        A, g = A9[np.ix_(free, free)], g9[free]
+        sub = np.ix_(free, free)
+        A, g = A9[sub], g9[free]
         mu, nu = 1e-3, 2.0
         for _ in range(max_iterations):
             D = np.maximum(np.diag(A), 1e-12 * np.max(np.diag(A)))
@@ -665,7 +666,7 @@ def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
             rho = (cost - c_new) / predicted if predicted > 0 and np.isfinite(c_new) else -1.0
             if rho > 0:
                 decrease = cost - c_new
-                h, cost, A, g = h_new, c_new, A9n[np.ix_(free, free)], g9n[free]
+                h, cost, A, g = h_new, c_new, A9n[sub], g9n[free]
                 mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
                 nu = 2.0
                 if decrease <= ftol * cost:

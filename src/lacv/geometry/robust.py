@@ -573,7 +573,7 @@ class _TransformEstimator:
             return self.fit_nonminimal(idx, None)
         if self.cls is Homography:
             # LM starts from the current model (already a least-squares fit after LO)
-            H = _refine_homography_fast(model, self.sn[idx], self.dn[idx])
+            H = _refine_homography_fast(model, self.sn[idx], self.dn[idx], ftol=1e-6)
             return H / np.linalg.norm(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
                       normalized=True, ftol=1e-8)
