@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import require_oracle
+from lacv_testing import require_oracle
 from lacv import calculus
 from tolerances import FD_RTOL
 

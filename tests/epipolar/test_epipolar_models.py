@@ -206,7 +206,7 @@ def _load_pts(path):
 
 @pytest.mark.data
 def test_real_pair_booksh():
-    from conftest import shared_data
+    from lacv_testing import shared_data
 
     x1, x2, label = _load_pts(shared_data("fundamental", "booksh_pts.txt"))
     train = label == 0
@@ -219,7 +219,7 @@ def test_real_pair_booksh():
 def test_real_fountain_pose_agrees_with_opencv():
     import cv2
 
-    from conftest import shared_data
+    from lacv_testing import shared_data
 
     folder = shared_data("essential")
     rows = np.loadtxt(folder / "fountain_pts.txt", skiprows=1)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_data
+from lacv_testing import shared_data
 from lacv.cli import main
 from lacv.geometry import Affine
 from lacv.geometry.synthetic import make_correspondences

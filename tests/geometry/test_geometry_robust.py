@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared_data
+from lacv_testing import shared_data
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.geometry import (
     Affine,
