@@ -30,8 +30,11 @@ The robust estimator (:class:`_TwoViewEstimator`) works in a *working frame*
   reweighted twice by the inverse Sampson denominators, which turns its
   algebraic error into the Sampson error (iteratively reweighted least
   squares; Torr & Murray 1997; H&Z §11.4.3);
-- a final Levenberg–Marquardt refinement of the Sampson error on the
-  inliers over rank-2 (or essential) matrices.
+- a final Levenberg–Marquardt refinement of the Sampson error over rank-2
+  (or essential) matrices, on the correspondences within ``2θ``;
+- when at least half of the inliers lie on one plane, plane-and-parallax
+  hypotheses ``F = [e₂]ₓH`` (H&Z result 13.3, the idea of DEGENSAC) compete
+  with the winner on inlier count.
 
 When the final inliers are consistent with a single homography (a plane, or
 a camera that only rotates), ``F`` is not determined by them; ``robust_fit``
@@ -87,10 +90,10 @@ _RANK2_RTOL = 1e-6
 _PLANE_FRACTION = 0.9
 #: fraction of the inliers on one homography above which plane + parallax is tried
 _PARALLAX_FRACTION = 0.5
-#: the final polish uses correspondences within this many thresholds ...
-_POLISH_BAND = 3.0
-#: ... with the Cauchy loss of this many thresholds
-_POLISH_CAUCHY = 1.0
+#: the final polish uses correspondences within this many thresholds (Sampson distance) ...
+_POLISH_BAND = 2.0
+#: ... with plain least squares (None), or the Cauchy loss of this many thresholds
+_POLISH_CAUCHY: float | None = None
 #: IRLS reweightings inside a non-minimal fit
 _IRLS_STEPS = 1
 
@@ -431,12 +434,16 @@ class _TwoViewEstimator:
           chose the right model where the quadratic cost preferred one that
           fits a dominant plane very closely and little else.
         - Polish: the final Levenberg–Marquardt runs on every correspondence
-          within ``3θ`` with the Cauchy loss of scale ``θ`` instead of plain
-          least squares on the inliers.
+          within ``2θ`` of the current model, not only on the inliers:
+          clipping at θ the residuals of the estimate itself drops the true
+          inliers that disagree with it most and biases the fit. On the
+          synthetic benchmark this beat a Cauchy loss over ``3θ`` (which
+          down-weights good points) by 5–10 %; on kusvod2 the two tie.
         """
         self.thr2 = threshold * threshold
         self.score_power = 1.0
-        self.polish = (_POLISH_BAND * threshold, _POLISH_CAUCHY * threshold)
+        self.polish = (_POLISH_BAND * threshold,
+                       None if _POLISH_CAUCHY is None else _POLISH_CAUCHY * threshold)
 
     @classmethod
     def fundamental(cls, x1: np.ndarray, x2: np.ndarray) -> _TwoViewEstimator:
@@ -467,6 +474,14 @@ class _TwoViewEstimator:
         return M
 
     def errors_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        out = self.sampson_sq(models, idx)
+        if self.score_power != 2.0:
+            # a monotone reshaping that keeps e² ≤ θ² ⇔ g ≤ θ²: g = θ² (e/θ)^p
+            out = self.thr2 * (out / self.thr2) ** (0.5 * self.score_power)
+        return out
+
+    def sampson_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        """Squared Sampson distances in pixels² of ``M`` models on the points ``idx`` (or all)."""
         if idx is None:
             c1, c2 = self.c1, self.c2
         else:
@@ -486,9 +501,6 @@ class _TwoViewEstimator:
             out = e * e / den
         if not np.all(den):
             out[den == 0] = 0.0
-        if self.score_power != 2.0:
-            # a monotone reshaping that keeps e² ≤ θ² ⇔ g ≤ θ²: g = θ² (e/θ)^p
-            out = self.thr2 * (out / self.thr2) ** (0.5 * self.score_power)
         return out
 
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None, *,
@@ -523,19 +535,18 @@ class _TwoViewEstimator:
         return _unit(M)
 
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if self.polish is not None:
+            # the polish chooses its own points: those within the band of the raw Sampson
+            # distance (the loop's ``idx`` is measured on the reshaped score)
+            band, scale = self.polish
+            near = np.flatnonzero(self.sampson_sq(model[None], None)[0] <= band * band)
+            if near.size >= 8:
+                idx = near
         if idx.size < 8:
             return model
-        if self.polish is not None:
-            band, scale = self.polish
-            e = self.errors_sq(model[None], None)[0]
-            near = np.flatnonzero(e <= band * band)
-            if near.size >= idx.size:
-                idx = near
-            M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 20,
-                                  essential=self.essential, cauchy_px=scale)
-            return _unit(M)
+        scale = None if self.polish is None else self.polish[1]
         M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 20,
-                              essential=self.essential)
+                              essential=self.essential, cauchy_px=scale)
         return _unit(M)
 
 
