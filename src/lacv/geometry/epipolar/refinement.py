@@ -219,7 +219,7 @@ def _cauchy(r: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
 
 def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarray,
                    Q2: np.ndarray, max_iterations: int, *, essential: bool = False,
-                   cauchy_px: float | None = None) -> tuple[np.ndarray, Any]:
+                   cauchy_px: float | None = None, ftol: float = 1e-8) -> tuple[np.ndarray, Any]:
     """LM on the Sampson error in a working frame (``essential``: ``s = 1``, ``ω_v,z = 0``).
 
     With ``cauchy_px`` the squared residuals become the Cauchy loss of that
@@ -241,7 +241,7 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
         return J if cauchy_px is None else J * _cauchy(r, cauchy_px)[1][:, None]
 
     res = levenberg_marquardt(residuals, jacobian, param.x0, max_iterations=max_iterations,
-                              ftol=1e-6, xtol=1e-10, gtol=1e-14)
+                              ftol=ftol, xtol=1e-10, gtol=1e-14)
     return param.matrix(res.x), res
 
 
