@@ -230,6 +230,9 @@ def _det3(M: np.ndarray) -> np.ndarray:
             + M[..., 0, 2] * (M[..., 1, 0] * M[..., 2, 1] - M[..., 1, 1] * M[..., 2, 0]))
 
 
+_THIRDS = np.arange(3) * (2.0 * np.pi / 3.0)
+
+
 def _real_cubic_roots(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     r"""Real roots of the monic cubics :math:`t^3 + p_2 t^2 + p_1 t + p_0`, closed form, batched.
@@ -252,24 +255,24 @@ def _real_cubic_roots(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
     Q = 2.0 * p2 ** 3 / 27.0 - p2 * p1 / 3.0 + p0
     D = (0.5 * Q) ** 2 + (P / 3.0) ** 3
     one = D > 0
-    sq = np.sqrt(np.where(one, D, 0.0))
-    u = np.cbrt(-0.5 * Q - np.where(Q >= 0, 1.0, -1.0) * sq)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y_one = np.where(u != 0, u - P / (3.0 * np.where(u != 0, u, 1.0)), 0.0)
-    Pn = np.where(one, -1.0, np.minimum(P, 0.0))  # P ≤ 0 on the three-root branch
-    m = 2.0 * np.sqrt(-Pn / 3.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        arg = np.where(Pn < 0, 3.0 * Q / (2.0 * Pn) * np.sqrt(-3.0 / Pn), 0.0)
+    # safe denominators instead of np.errstate: this runs once per RANSAC batch
+    u = np.cbrt(-0.5 * Q - np.where(Q >= 0, 1.0, -1.0) * np.sqrt(np.where(one, D, 0.0)))
+    u_ok = u != 0
+    y_one = np.where(u_ok, u - P / (3.0 * np.where(u_ok, u, 1.0)), 0.0)
+    neg = (P < 0) & ~one  # P ≤ 0 on the three-root branch; P = 0 there is a triple root
+    Pn = np.where(neg, P, -3.0)
+    arg = np.where(neg, 1.5 * Q / Pn * np.sqrt(-3.0 / Pn), 0.0)
     theta = np.arccos(np.clip(arg, -1.0, 1.0)) / 3.0
-    k = np.arange(3) * (2.0 * np.pi / 3.0)
-    y_three = m[:, None] * np.cos(theta[:, None] - k)
-    y = np.where(one[:, None], np.stack([y_one, y_one, y_one], axis=1), y_three)
+    m = np.where(neg, 2.0 * np.sqrt(-Pn / 3.0), 0.0)
+    y_three = m[:, None] * np.cos(theta[:, None] - _THIRDS)
+    y = np.where(one[:, None], y_one[:, None], y_three)
     t = y - p2[:, None] / 3.0
     # one Newton step on t³ + p2 t² + p1 t + p0
-    f = ((t + p2[:, None]) * t + p1[:, None]) * t + p0[:, None]
-    df = (3.0 * t + 2.0 * p2[:, None]) * t + p1[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(np.abs(df) > 0, t - f / np.where(df != 0, df, 1.0), t)
+    a2, a1, a0 = p2[:, None], p1[:, None], p0[:, None]
+    f = ((t + a2) * t + a1) * t + a0
+    df = (3.0 * t + 2.0 * a2) * t + a1
+    df_ok = df != 0
+    t = np.where(df_ok, t - f / np.where(df_ok, df, 1.0), t)
     valid = np.ones(t.shape, dtype=bool)
     valid[:, 1:] = ~one[:, None]
     return t, valid

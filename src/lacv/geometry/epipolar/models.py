@@ -231,7 +231,7 @@ class Fundamental(_EpipolarMatrix):
     @classmethod
     def robust_fit(cls, x1: Any, x2: Any, threshold_px: float = 1.0, confidence: float = 0.999,
                    max_trials: int = 10000, rng: Any = None, *, local_optimization: bool = True,
-                   refine: bool = True, batch_size: int = 64, preemptive_points: int = 256,
+                   refine: bool = True, batch_size: int = 128, preemptive_points: int = 256,
                    min_inliers: int | None = None) -> Any:
         r"""``F`` from correspondences with outliers (RANSAC, see the module docstring).
 
@@ -243,7 +243,8 @@ class Fundamental(_EpipolarMatrix):
             Inlier threshold on the Sampson distance, pixels.
         confidence, max_trials, rng, local_optimization, refine : optional
         batch_size, preemptive_points, min_inliers : optional
-            As :func:`lacv.geometry.ransac` (``min_inliers`` defaults to 8).
+            As :func:`lacv.geometry.ransac` (``min_inliers`` defaults to 8 and
+            ``batch_size`` to 128: seven-point batches amortise numpy's per-call cost).
 
         Returns
         -------
@@ -331,7 +332,7 @@ class Essential(_EpipolarMatrix):
     @classmethod
     def robust_fit(cls, x1: Any, x2: Any, K1: Any, K2: Any, threshold_px: float = 1.0,
                    confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
-                   local_optimization: bool = True, refine: bool = True, batch_size: int = 64,
+                   local_optimization: bool = True, refine: bool = True, batch_size: int = 128,
                    preemptive_points: int = 256, min_inliers: int | None = None) -> Any:
         r"""``E`` from correspondences with outliers, cameras known (RANSAC).
 
