@@ -27,7 +27,7 @@ The robust estimator (:class:`_TwoViewEstimator`) works in a *working frame*
   on the essential manifold;
 - squared Sampson distances in pixels for scoring (MSAC);
 - non-minimal fits for local optimisation: the eight-point algorithm
-  reweighted twice by the inverse Sampson denominators, which turns its
+  reweighted once by the inverse Sampson denominators, which turns its
   algebraic error into the Sampson error (iteratively reweighted least
   squares; Torr & Murray 1997; H&Z §11.4.3);
 - a final Levenberg–Marquardt refinement of the Sampson error over rank-2

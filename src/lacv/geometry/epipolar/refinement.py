@@ -26,9 +26,11 @@ chained with :math:`\partial F / \partial (\omega_u, \omega_v, s)`, where
 Jacobian of SO(3)). The solver is the project's generic
 :func:`~lacv.geometry.refine.levenberg_marquardt`.
 
-The work happens in Hartley-normalised coordinates (``F_px = T₂ᵀ F̂ T₁``) for
-conditioning; the residuals stay in pixels because the Sampson denominator's
-terms scale with each image's normalising factor (``s₁``, ``s₂``).
+The work happens in a *working frame* ``x̂ = A x̃`` — Hartley-normalised
+coordinates for F (``F_px = T₂ᵀ F̂ T₁``), calibrated ones (``A = K⁻¹``) for E —
+for conditioning, while the residuals stay in pixels: because the last column
+of ``Aᵀ`` is ``(0, 0, 1)``, the Sampson denominator in pixels is
+``aᵀQ₂a + bᵀQ₁b`` with ``Qₖ = Aₖ[:2, :2] Aₖ[:2, :2]ᵀ`` (:func:`pixel_metric`).
 
 References
 ----------
