@@ -17,6 +17,8 @@ the first camera's frame is ``R X + t`` in the second's), pixels ``x̃ = (x, y,
 - :mod:`~lacv.geometry.epipolar.essential` — :func:`essential_from_points`,
   :func:`essential_from_fundamental`, :func:`fundamental_from_essential`,
   :func:`fundamental_from_pose`, :func:`project_to_essential`.
+- :mod:`~lacv.geometry.epipolar.fivepoint` — the five-point essential-matrix
+  solver (Nistér; Stewénius' action matrix), batched.
 - :mod:`~lacv.geometry.epipolar.pose` — :func:`decompose_essential`,
   :func:`recover_pose` (cheirality).
 - :mod:`~lacv.geometry.epipolar.models` — :class:`Fundamental`,
