@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import markdown_table, pinned_threads, save_results, time_call
+from benchmarks._common import markdown_table, pinned_threads, save_results
 
 N, D_IN, H, D_OUT = 64, 1000, 100, 10
 LR = 1e-4
@@ -106,14 +106,25 @@ def _torch_autograd_loop(torch, x, y, w1, w2):
     return step
 
 
-def _per_iter_seconds(step, quick: bool) -> float:
+def _interleaved_seconds(steps: dict[str, Any], quick: bool) -> dict[str, float]:
+    """Median seconds per iteration of each step function, timed in alternating blocks.
+
+    Round-robin blocks put every implementation under the same machine load
+    (this matters on a shared machine), and the median discards the outliers.
+    """
     block = 20 if quick else 50
-
-    def run_block() -> None:
+    repeats = 5 if quick else 11
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    for step in steps.values():
         for _ in range(block):
-            step()
-
-    return time_call(run_block, repeats=5 if quick else 9, min_time=0.0, warmup=1) / block
+            step()  # warm-up
+    for _ in range(repeats):
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            for _ in range(block):
+                step()
+            samples[name].append((time.perf_counter() - t0) / block)
+    return {name: float(np.median(v)) for name, v in samples.items()}
 
 
 def _gemm_rate(dtype: Any, n: int, repeats: int) -> float:
@@ -167,8 +178,9 @@ def bench_loop(quick: bool, threads: int) -> dict[str, Any]:
                 th = _torch_hand_loop(torch, *args)
                 results[f"torch_hand_max_rel_loss_diff_{name}"] = _max_rel(
                     [th() for _ in range(iterations)], ref)
-            for label, step in impls:
-                t = _per_iter_seconds(step, quick)
+            timings = _interleaved_seconds(dict(impls), quick)
+            for label, _ in impls:
+                t = timings[label]
                 results["rows"].append({"impl": label, "dtype": name, "us_per_iter": t * 1e6,
                                         "gflops": FLOP_PER_ITER / t / 1e9,
                                         "fraction_of_gemm": FLOP_PER_ITER / t / rate[name]})
@@ -308,13 +320,13 @@ def _print_digits(res: dict[str, Any]) -> None:
 
 
 def main(quick: bool) -> None:
+    # thread counts for the loop benchmark: 1 by default (comparable on a shared machine);
+    # e.g. LACV_BENCH_THREADS=1,8 adds an 8-thread table
+    counts = [int(v) for v in os.environ.get("LACV_BENCH_THREADS", "1").split(",") if v]
     results: dict[str, Any] = {}
-    results["loop_1_thread"] = bench_loop(quick, 1)
-    _print_loop(results["loop_1_thread"])
-    cores = os.cpu_count() or 1
-    if not quick and cores > 1:
-        results[f"loop_{cores}_threads"] = bench_loop(quick, cores)
-        _print_loop(results[f"loop_{cores}_threads"])
+    for threads in counts:
+        results[f"loop_{threads}_thread"] = bench_loop(quick, threads)
+        _print_loop(results[f"loop_{threads}_thread"])
     results["digits"] = bench_digits(quick)
     _print_digits(results["digits"])
     path = save_results("nn", results)

@@ -98,6 +98,7 @@ def gradcheck(obj: Layer | Loss, x: Any, target: Any = None, *, loss: Loss | Non
 
     Examples
     --------
+    >>> import numpy as np
     >>> from lacv.nn import Linear, gradcheck
     >>> r = gradcheck(Linear(4, 3, rng=0), np.ones((2, 4)))
     >>> r.passed()

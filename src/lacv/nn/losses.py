@@ -20,7 +20,7 @@ Lecture notes, "Loss function", "Loss Function: Log Likelihood Loss",
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from scipy.special import expit
@@ -114,8 +114,7 @@ class Loss:
         s_arr = _as_scores(s, "scores")
         t = self.prepare(s_arr, target)
         value, grad = self._compute(s_arr, t, want_grad=True)
-        assert grad is not None
-        return value, grad
+        return value, cast(np.ndarray, grad)
 
     def value(self, s: Any, target: Any) -> float:
         """The loss value only."""
