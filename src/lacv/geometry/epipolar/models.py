@@ -91,6 +91,8 @@ _RANK2_RTOL = 1e-6
 _PLANE_FRACTION = 0.9
 #: fraction of the inliers on one homography above which plane + parallax is tried
 _PARALLAX_FRACTION = 0.5
+#: ... and wins when it adds more than this fraction of inliers (and at least 3)
+_PARALLAX_GAIN = 0.01
 #: the final polish uses correspondences within this many thresholds (Sampson distance) ...
 _POLISH_BAND = 2.0
 #: ... with plain least squares (None), or the Cauchy loss of this many thresholds
@@ -695,13 +697,18 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
         M = project_to_essential(np.linalg.solve(essential.A2.T, F_px)
                                  @ np.linalg.inv(essential.A1))
         # the projection moves the epipolar lines by ~‖ΔE‖·f pixels, so the first refinement
-        # runs on the inliers of F, and later rounds on the essential model's own
+        # runs to convergence on the inliers of F (not on the projection's own, which can be
+        # few), and the later rounds are the usual polish
         inl = np.flatnonzero(loop.inliers)
-        for _ in range(3 if refine else 0):
-            if inl.size < 8:
-                break
-            M = final.refine(M, inl)
-            inl = np.flatnonzero(final.errors_sq(M[None], None)[0] <= thr * thr)
+        if refine and inl.size >= 8:
+            M, _ = refine_working(M, final.h1[inl], final.h2[inl], final.Q1, final.Q2, 30,
+                                  essential=True)
+            M = _unit(M)
+            for _ in range(2):
+                inl = np.flatnonzero(final.sampson_sq(M[None], None)[0] <= thr * thr)
+                if inl.size < 8:
+                    break
+                M = final.refine(M, inl)
     resid = sampson_distance(final.to_pixels(M), a, b)
     inliers = resid <= thr
     plane = _homography_fraction(a[inliers], b[inliers], 2.0 * thr, generator)
@@ -711,7 +718,9 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
         alt = _plane_and_parallax(final, a, b, thr, generator)
         if alt is not None:
             r_alt = sampson_distance(final.to_pixels(alt), a, b)
-            if np.count_nonzero(r_alt <= thr) > np.count_nonzero(inliers):
+            n_now = np.count_nonzero(inliers)
+            # a clear gain only: one or two extra inliers are noise, not a missed structure
+            if np.count_nonzero(r_alt <= thr) > n_now + max(2, _PARALLAX_GAIN * n_now):
                 M, resid, inliers, parallax = alt, r_alt, r_alt <= thr, True
                 plane = _homography_fraction(a[inliers], b[inliers], 2.0 * thr, generator)
     model = final.model(M)
