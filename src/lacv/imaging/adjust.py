@@ -70,12 +70,16 @@ def normaliser(shape: tuple[int, ...]) -> np.ndarray:
                      [0.0, 0.0, 1.0]])
 
 
-def _transfer(Ti: np.ndarray, Tj: np.ndarray, pi: np.ndarray, pj: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Residuals ``π(T_j⁻¹ T_i x̃_i) − x_j`` (N, 2), the rows ``a_u, a_v`` (N, 2, 3), and ``q``."""
-    Gj = np.linalg.inv(Tj)
-    xh = np.column_stack([pi, np.ones(len(pi))])
-    q = xh @ (Gj @ Ti).T
+def _transfer(Ti: np.ndarray, Tj: np.ndarray, pi: np.ndarray, pj: np.ndarray,
+              Gj: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residuals ``π(T_j⁻¹ T_i x̃_i) − x_j`` (N, 2), the rows ``a_u, a_v`` (N, 2, 3), and ``q``.
+
+    ``Gj`` is ``T_j⁻¹`` when the caller has it already.
+    """
+    if Gj is None:
+        Gj = np.linalg.inv(Tj)
+    M = Gj @ Ti
+    q = pi @ M[:, :2].T + M[:, 2]
     if np.any(np.abs(q[:, 2]) < 1e-12):
         raise DegenerateError("a correspondence is sent to infinity by the transforms")
     u = q[:, 0] / q[:, 2]
@@ -362,32 +366,36 @@ def adjust_transforms(parametrisation: Any, links: Sequence[tuple[int, int, np.n
         data.append((i, j, hi[:, :2], hj[:, :2]))
     m = sum(4 * len(x[2]) for x in data)
 
+    homogeneous = [(np.column_stack([pi, np.ones(len(pi))]),
+                    np.column_stack([pj, np.ones(len(pj))])) for _, _, pi, pj in data]
+
     def residuals(x: np.ndarray) -> np.ndarray:
         mats = P.matrices(x)
+        inv = {k: np.linalg.inv(T) for k, T in mats.items()}
         out = []
         for i, j, pi, pj in data:
-            out.append((_transfer(mats[i], mats[j], pi, pj)[0] * scale_px[j]).ravel())
-            out.append((_transfer(mats[j], mats[i], pj, pi)[0] * scale_px[i]).ravel())
+            out.append((_transfer(mats[i], mats[j], pi, pj, inv[j])[0] * scale_px[j]).ravel())
+            out.append((_transfer(mats[j], mats[i], pj, pi, inv[i])[0] * scale_px[i]).ravel())
         return np.concatenate(out)
 
     def jacobian(x: np.ndarray) -> np.ndarray:
         mats = P.matrices(x)
+        inv = {k: np.linalg.inv(T) for k, T in mats.items()}
         derivs = P.derivatives(x)
         J = np.zeros((m, P.size))
         row = 0
-        for i, j, pi, pj in data:
-            for a, b, pa, pb in ((i, j, pi, pj), (j, i, pj, pi)):
+        for (i, j, pi, pj), (hi, hj) in zip(data, homogeneous, strict=True):
+            for a, b, pa, pb, xh in ((i, j, pi, pj, hi), (j, i, pj, pi, hj)):
                 n = len(pa)
-                _, A, q = _transfer(mats[a], mats[b], pa, pb)
+                _, A, q = _transfer(mats[a], mats[b], pa, pb, inv[b])
                 rows = slice(row, row + 2 * n)
                 if a in derivs:  # ∂r/∂p = a · (∂T_a/∂p x̃)
                     cols, D = derivs[a]
-                    xh = np.column_stack([pa, np.ones(n)])
-                    block = np.einsum("nca,kab,nb->nck", A, D, xh) * scale_px[b]
+                    block = np.einsum("nca,kab,nb->nck", A, D, xh, optimize=True) * scale_px[b]
                     J[rows, cols] += block.reshape(2 * n, -1)
                 if b in derivs:  # ∂r/∂p = −a · (∂T_b/∂p q)
                     cols, D = derivs[b]
-                    block = np.einsum("nca,kab,nb->nck", A, D, q) * scale_px[b]
+                    block = np.einsum("nca,kab,nb->nck", A, D, q, optimize=True) * scale_px[b]
                     J[rows, cols] -= block.reshape(2 * n, -1)
                 row += 2 * n
         return J

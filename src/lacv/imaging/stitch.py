@@ -59,7 +59,7 @@ from lacv.imaging.features import METHODS, Features, detect_features, match_desc
 from lacv.imaging.io import as_image
 from lacv.imaging.warp import canvas_bounds, warp_region
 
-__all__ = ["PairMatch", "Panorama", "match_pairs", "stitch"]
+__all__ = ["PairMatch", "Panorama", "match_pairs", "register_pair", "stitch"]
 
 #: Brown & Lowe's verification constants (n_inliers > ALPHA + BETA * n_matches)
 ALPHA = 8.0
@@ -242,6 +242,83 @@ def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, m
                      result.model, m.points1, m.points2, inliers)
 
 
+def register_pair(image1: Any, image2: Any, model: Any = "homography", *,
+                  features: str = "auto", max_features: int = 8000, ratio: float = 0.8,
+                  mutual: bool = True, threshold_px: float = 3.0, min_inliers: int = 15,
+                  weak_inliers: int = 50,
+                  rng: np.random.Generator | int | None = 0) -> PairMatch:
+    """Match two images and estimate the transform from the first to the second.
+
+    Parameters
+    ----------
+    image1, image2 : (H, W) or (H, W, 3) array_like
+    model : str or Transform class
+        The family (default a homography).
+    features : {"auto", "sift", "orb", "asift"}
+        ``"auto"``: SIFT first, then affine-simulated SIFT (ASIFT, for strong
+        viewpoint changes, much slower) when SIFT's result is weak — not
+        verified, or fewer than ``weak_inliers`` inliers — keeping the result
+        with more inliers. ASIFT runs on the images reduced to 1000 pixels on
+        their longer side.
+    max_features, ratio, mutual, threshold_px, min_inliers
+        As in :func:`stitch`.
+    weak_inliers : int
+        Below this many inliers ``"auto"`` also tries ASIFT.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    PairMatch
+        With ``i = 0`` (``image1``) and ``j = 1``; ``transform`` maps
+        ``image1`` to ``image2``.
+    """
+    from lacv.geometry import transform_class
+
+    cls = transform_class(model)
+    check_choice(features, "features", ("auto", *METHODS))
+    check_positive(threshold_px, "threshold_px")
+    check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
+    check_int(weak_inliers, "weak_inliers", minimum=0)
+    gen = as_rng(rng)
+    imgs = [as_image(image1, "image1"), as_image(image2, "image2")]
+    best = None
+    for method in (("sift", "asift") if features == "auto" else (features,)):
+        feats = [_detect(im, method, max_features) for im in imgs]
+        result = _match_pair(feats, 0, 1, cls, ratio, mutual, threshold_px, min_inliers, gen)
+        if best is None or result.n_inliers > best.n_inliers:
+            best = result
+        if best.accepted and best.n_inliers >= weak_inliers:
+            break
+    assert best is not None
+    return best
+
+
+#: ASIFT runs on images reduced to at most this many pixels on the longer side
+_ASIFT_MAX_SIDE = 1000
+
+
+def _detect(image: np.ndarray, method: str, max_features: int) -> Features:
+    """Features; ASIFT on a reduced image (its cost grows with ~40 simulated views)."""
+    import cv2
+
+    if method != "asift":
+        return detect_features(image, method, max_features=max_features)
+    # ~40 simulated views: the cap applies per view, so share it out
+    max_features = max(200, max_features // 16)
+    scale = _ASIFT_MAX_SIDE / max(image.shape[:2])
+    if scale >= 1.0:
+        return detect_features(image, method, max_features=max_features)
+    small = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+                       interpolation=cv2.INTER_AREA)
+    sx = image.shape[1] / small.shape[1]
+    sy = image.shape[0] / small.shape[0]
+    f = detect_features(small, method, max_features=max_features)
+    # pixel centres: x_full + 0.5 = (x_small + 0.5) * s
+    points = (f.points + 0.5) * np.array([sx, sy]) - 0.5
+    return Features(points, f.descriptors, f.sizes * (sx + sy) / 2.0, f.method,
+                    image.shape[:2])
+
+
 # --------------------------------------------------------------------------- the tree
 
 
@@ -395,10 +472,11 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
         The model of the joint refinement of homographies: ``"rotating"``,
         one camera turning about its centre (``T_k = K R_k K⁻¹``, a shared
         focal length; see :mod:`lacv.imaging.adjust`); ``"free"``, eight free
-        entries per homography (planar scenes, scans); ``"auto"`` refines
-        both and keeps the rotating camera unless it fits the matches clearly
-        worse (RMS over ``1.2 ×`` the free model's ``+ 0.1 px``). Other
-        families are always refined ``"free"``.
+        entries per homography (planar scenes, scans); ``"auto"`` keeps the
+        rotating camera unless it fits the matches clearly worse than the
+        chained free homographies (RMS over ``1.2 ×`` theirs ``+ 0.1 px``),
+        and refines free homographies then. Other families are always
+        refined ``"free"``.
     blend_method : {"feather", "multiband", "none"}
     gain_compensation : bool
         Equalise exposure between images.
@@ -495,7 +573,8 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
     adjustment = None
     if refine:
         shapes = {k: imgs[k].shape for k in transforms}
-        adjustment = _adjust(cls.kind, camera, reference, transforms, shapes, links)
+        adjustment = _adjust(cls.kind, camera, reference, transforms, shapes, links,
+                             chained_rms)
         transforms = adjustment.transforms
 
     canvas = canvas_bounds([imgs[k].shape for k in order], [transforms[k] for k in order])
@@ -543,30 +622,39 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
 
 
 def _adjust(kind: str, camera: str, reference: int, transforms: dict[int, np.ndarray],
-            shapes: dict[int, tuple[int, ...]], links: list[Any]) -> Adjustment:
-    """The joint refinement: the free family, the rotating camera, or the better of both."""
+            shapes: dict[int, tuple[int, ...]], links: list[Any],
+            chained_rms_px: float) -> Adjustment:
+    """The joint refinement: the free family, the rotating camera, or (auto) the first that fits.
+
+    ``"auto"`` tries the rotating camera first and keeps it when its RMS is at
+    most ``1.2 ×`` the chained free transforms' ``+ 0.1 px`` (the free
+    refinement can only lower the chained RMS, so this bounds how much worse
+    the rotating camera fits); otherwise it refines the free family.
+    """
     N = {k: normaliser(shapes[k]) for k in transforms}
-    free = None
-    if camera != "rotating":
-        free = adjust_transforms(FreeTransforms(kind, reference, transforms, N), links)
-        if camera == "free" or kind != "homography":
-            return free
+
+    def free() -> Adjustment:
+        return adjust_transforms(FreeTransforms(kind, reference, transforms, N), links)
+
+    if camera == "free" or kind != "homography":
+        return free()
     focal = _initial_focal(transforms, shapes, links)
-    if focal is None:
-        if free is not None:
-            return free
-        raise EstimationError("camera='rotating': no focal length is consistent with the "
-                              "pairwise homographies (is the camera really rotating?)")
-    try:
-        rotating = adjust_transforms(RotatingCamera(reference, transforms, shapes, N, focal),
-                                     links)
-    except (DegenerateError, np.linalg.LinAlgError):
-        if free is not None:
-            return free
-        raise
-    if free is not None and rotating.rms_after_px > 1.2 * free.rms_after_px + 0.1:
-        return free
-    return rotating
+    rotating = None
+    if focal is not None:
+        try:
+            rotating = adjust_transforms(
+                RotatingCamera(reference, transforms, shapes, N, focal), links)
+        except (DegenerateError, np.linalg.LinAlgError):
+            if camera == "rotating":
+                raise
+    if camera == "rotating":
+        if rotating is None:
+            raise EstimationError("camera='rotating': no focal length is consistent with the "
+                                  "pairwise homographies (is the camera really rotating?)")
+        return rotating
+    if rotating is not None and rotating.rms_after_px <= 1.2 * chained_rms_px + 0.1:
+        return rotating
+    return free()
 
 
 def _initial_focal(transforms: dict[int, np.ndarray], shapes: dict[int, tuple[int, ...]],
