@@ -83,3 +83,19 @@ def test_stitch_arguments_are_checked(pano4):
         stitch(pano4.images[:2], blend_method="poisson")
     with pytest.raises(InputError, match="kind"):
         stitch(pano4.images[:2], model="projective")
+
+
+def test_sixteen_bit_grey_inputs_give_a_sixteen_bit_panorama(pano4):
+    grey16 = [(im.mean(axis=2) * 257).astype(np.uint16) for im in pano4.images[:3]]
+    p = stitch(grey16, blend_method="none", gain_compensation=False)
+    assert p.image.dtype == np.uint16 and p.image.ndim == 2
+    assert p.image[p.mask].max() > 40000  # the full 16-bit range, not rescaled to 8 bits
+    assert _worst_corner_error(p, pano4) < 1.0
+
+
+def test_affine_model_gives_affine_transforms(pano4):
+    p = stitch(pano4.images[:3], model="affine")
+    assert p.camera == "free"
+    assert all(type(T).__name__ == "Affine" for T in p.transforms.values())
+    with pytest.raises(InputError, match="rotating"):
+        stitch(pano4.images[:3], model="affine", camera="rotating")

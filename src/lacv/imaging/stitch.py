@@ -12,17 +12,13 @@ The pipeline of Brown & Lowe (2007), with lacv's own estimation:
 3. The reference image is the centre of the maximum spanning tree of inlier
    counts (the image with the fewest hops to the farthest one); each other
    image is chained to it along the tree, :math:`T_c = T_p H_{c \to p}`.
-4. For three or more images, all transforms are refined jointly by
-   Levenberg–Marquardt (:func:`lacv.geometry.refine.levenberg_marquardt`) on
-   the symmetric transfer error of *every* kept pair's inliers, loops
-   included (H&Z §4.2.2, eq. 4.7):
-
-   .. math:: \min_{\{T_k\}} \sum_{(i,j)} \sum_{m}
-             \lVert \pi(T_j^{-1} T_i \tilde x_{im}) - x_{jm} \rVert^2 +
-             \lVert \pi(T_i^{-1} T_j \tilde x_{jm}) - x_{im} \rVert^2,
-
-   with the reference held at the identity (the gauge), so the error of a
-   long chain is spread over all pairs instead of accumulating.
+4. All transforms are refined jointly by Levenberg–Marquardt over the
+   inliers of *every* kept pair, loops included, on the symmetric transfer
+   error, with the reference held at the identity
+   (:mod:`lacv.imaging.adjust`), so the error of a long chain is spread over
+   all pairs instead of accumulating. Homographies are refined as one
+   rotating camera (``T_k = K R_k K⁻¹``, a shared focal length) when that
+   explains the matches, as free homographies otherwise.
 5. Gains equalise the exposure over the overlaps; the images are warped onto
    a canvas that holds them all and blended (:mod:`lacv.imaging.blend`).
 
