@@ -72,7 +72,14 @@ def test_homography_refinement_lowers_the_transfer_error():
     g = ref.lm.jacobian.T @ ref.lm.residuals
     assert np.max(np.abs(g)) < 1e-6 * np.linalg.norm(ref.lm.jacobian) * np.linalg.norm(
         ref.lm.residuals)
-    assert Homography.from_points(src, dst, refine=True) == ref.model
+    # from_points(refine=True) runs the same LM with moment-built normal equations
+    np.testing.assert_allclose(Homography.from_points(src, dst, refine=True).matrix,
+                               ref.model.matrix, rtol=1e-7, atol=1e-10)
+    w = rng.uniform(0.2, 2.0, 200)
+    ref_w = refine_transform(Homography.from_points(src, dst, w), src, dst, weights=w)
+    np.testing.assert_allclose(Homography.from_points(src, dst, w, refine=True).matrix,
+                               ref_w.model.matrix, rtol=1e-7, atol=1e-10)
+    assert not np.allclose(ref_w.model.matrix, ref.model.matrix, rtol=1e-7, atol=1e-10)
 
 
 def test_covariance_matches_monte_carlo():

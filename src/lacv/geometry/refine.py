@@ -598,7 +598,8 @@ def _refine(model: Transform, s: np.ndarray, d: np.ndarray, w: np.ndarray | None
 
 
 def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
-                                 dn: np.ndarray, Z: np.ndarray, buf: np.ndarray
+                                 dn: np.ndarray, Z: np.ndarray, buf: np.ndarray,
+                                 wt: np.ndarray | None = None
                                  ) -> tuple[float, np.ndarray, np.ndarray]:
     """Cost, ``JᵀJ`` (9×9) and ``Jᵀr`` (9) of the transfer error, without forming ``J``.
 
@@ -607,7 +608,8 @@ def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
     has the DLT's block structure with the weights ``ω², ω²u, ω²v, ω²(u²+v²)``
     — moments ``Z Wᵀ`` of the six monomials ``Z`` (:func:`_moment_rows`) —
     and ``Jᵀr`` is ``Xᵀ`` times ``ωrₓ``, ``ωr_y`` and ``−ω(u rₓ + v r_y)``.
-    ``buf`` is a (7, N) work array reused across iterations.
+    ``buf`` is a (7, N) work array reused across iterations; ``wt`` optional
+    weights of the correspondences.
     """
     p2 = h[6] * x + h[7] * y + h[8]
     w = np.reciprocal(p2, out=p2)
@@ -615,13 +617,19 @@ def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
     v = (h[3] * x + h[4] * y + h[5]) * w
     rx = u - dn[:, 0]
     ry = v - dn[:, 1]
-    cost = 0.5 * float(rx @ rx + ry @ ry)
-    np.multiply(w, w, out=buf[0])
+    if wt is None:
+        cost = 0.5 * float(rx @ rx + ry @ ry)
+        np.multiply(w, w, out=buf[0])
+    else:
+        cost = 0.5 * float(wt @ (rx * rx + ry * ry))
+        np.multiply(w, w, out=buf[0])
+        buf[0] *= wt
+        w = w * wt
     np.multiply(buf[0], u, out=buf[1])
     np.multiply(buf[0], v, out=buf[2])
     np.multiply(buf[1], u, out=buf[3])
     buf[3] += buf[2] * v
-    np.multiply(w, rx, out=buf[4])
+    np.multiply(w, rx, out=buf[4])  # (times the weight, when there are weights)
     np.multiply(w, ry, out=buf[5])
     np.multiply(u, buf[4], out=buf[6])
     buf[6] += v * buf[5]
@@ -632,7 +640,8 @@ def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
 
 
 def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
-                            max_iterations: int = 10, ftol: float = 1e-8) -> np.ndarray:
+                            max_iterations: int = 10, ftol: float = 1e-8,
+                            weights: np.ndarray | None = None) -> np.ndarray:
     """LM on the transfer error of a homography between well-scaled points; returns H.
 
     The same algorithm as :func:`levenberg_marquardt` with the normal
@@ -647,7 +656,7 @@ def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
     Z = _moment_rows(x, y)
     buf = np.empty((7, x.size))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        cost, A9, g9 = _homography_normal_equations(h, x, y, dn, Z, buf)
+        cost, A9, g9 = _homography_normal_equations(h, x, y, dn, Z, buf, weights)
         if not np.isfinite(cost):
             return H0
         sub = np.ix_(free, free)
@@ -661,7 +670,7 @@ def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
                 break
             h_new = h.copy()
             h_new[free] += step
-            c_new, A9n, g9n = _homography_normal_equations(h_new, x, y, dn, Z, buf)
+            c_new, A9n, g9n = _homography_normal_equations(h_new, x, y, dn, Z, buf, weights)
             predicted = 0.5 * float(step @ (mu * D * step - g))
             rho = (cost - c_new) / predicted if predicted > 0 and np.isfinite(c_new) else -1.0
             if rho > 0:

@@ -58,7 +58,7 @@ import numpy as np
 from lacv._validate import as_array, as_matrix, as_points, check_same_length, describe
 from lacv.errors import DegenerateError, InputError
 from lacv.geometry._minimal import homography_4pt
-from lacv.geometry.homogeneous import _as_weights, normalize_points
+from lacv.geometry.homogeneous import _as_weights, _hartley, normalize_points
 
 __all__ = [
     "TRANSFORMS",
@@ -329,10 +329,13 @@ class Transform:
         w = None if weights is None else _as_weights(weights, s.shape[0])
         model = cls._fit(s, d, w)
         if refine:
-            from lacv.geometry.refine import refine_transform
-
-            model = refine_transform(model, s, d, weights=w).model
+            model = model._refined(s, d, w)
         return model
+
+    def _refined(self, s: np.ndarray, d: np.ndarray, w: np.ndarray | None) -> Transform:
+        from lacv.geometry.refine import refine_transform
+
+        return refine_transform(self, s, d, weights=w).model
 
     @classmethod
     def _fit(cls, s: np.ndarray, d: np.ndarray, w: np.ndarray | None) -> Transform:
@@ -838,6 +841,18 @@ class Homography(Transform):
         src_h = np.vstack([s.T, np.ones(s.shape[0])])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return transfer_errors_sq(self._matrix[None], src_h, d.T, True)[0]
+
+    def _refined(self, s: np.ndarray, d: np.ndarray, w: np.ndarray | None) -> Transform:
+        # the same LM as refine_transform, with the normal equations built from moments
+        # (no Jacobian array): from_points(refine=True) needs no covariance
+        from lacv.geometry.refine import _refine_homography_fast
+
+        sn, Ts = _hartley(s)
+        dn, Td = _hartley(d)
+        Hn = Td @ self._matrix @ np.linalg.inv(Ts)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            Hn = _refine_homography_fast(Hn, sn, dn, weights=w, max_iterations=30, ftol=1e-10)
+        return type(self)._trusted(np.linalg.solve(Td, Hn @ Ts))
 
     @classmethod
     def _fit(cls, s: np.ndarray, d: np.ndarray, w: np.ndarray | None) -> Homography:
