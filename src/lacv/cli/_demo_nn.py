@@ -18,7 +18,7 @@ def run(ctx: DemoContext) -> None:
              f"{check.max_error:.1e} (∂L/∂x, W1, b1, W2, b2 against central differences)")
 
     # 2. the lecture's numpy loop, built from layers
-    iterations = 50 if ctx.quick else 300
+    iterations = 30 if ctx.quick else 100
     problem = nn.lecture_regression(rng=0)
     net = nn.Sequential(nn.Linear.from_weights(problem.w1.T), nn.Sigmoid(),
                         nn.Linear.from_weights(problem.w2.T))

@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
 from lacv._validate import check_int, check_positive, check_probability, describe
 from lacv.errors import InputError
@@ -150,10 +149,10 @@ class SGD(Optimizer):
             raise InputError("nesterov: Nesterov momentum needs momentum > 0")
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
         self._velocity: np.ndarray | None = None
-        self._axpy = get_blas_funcs("axpy", (self._value,))
+        self._scratch = np.empty_like(self._value)
 
     def _on_repack(self) -> None:
-        self._axpy = get_blas_funcs("axpy", (self._value,))
+        self._scratch = np.empty_like(self._value)
         if self._velocity is not None:
             self._velocity = self._velocity.astype(self._value.dtype)
 
@@ -170,8 +169,11 @@ class SGD(Optimizer):
                 v *= mu
                 v += g
             g = g + mu * v if self.nesterov else v
-        # w ← w − lr·g in one pass over memory (BLAS axpy), without a temporary
-        self._axpy(g, w, a=-lr)
+        # w ← w − lr·g through a reused scratch buffer: no allocation, and no BLAS call
+        # (a threaded axpy here made the next matrix products slower on a busy machine)
+        scratch = self._scratch
+        np.multiply(g, lr, out=scratch)
+        w -= scratch
         self.steps += 1
 
     def config(self) -> dict[str, Any]:
