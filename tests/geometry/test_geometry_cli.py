@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from lacv_testing import shared_data
 from lacv.cli import main
 from lacv.geometry import Affine
 from lacv.geometry.synthetic import make_correspondences
+from lacv_testing import shared_data
 
 
 def run(capsys, *args):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lacv_testing import shared_data
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.geometry import (
     Affine,
@@ -20,6 +19,7 @@ from lacv.geometry import (
 )
 from lacv.geometry.robust import draw_samples
 from lacv.geometry.synthetic import make_correspondences
+from lacv_testing import shared_data
 
 # Hartley & Zisserman, 2nd ed., table 4.3: samples for p = 0.99, by sample size s (rows)
 # and proportion of outliers (columns)
