@@ -105,3 +105,23 @@ def test_demo_step_runs_quick(tmp_path, capsys):
     text = "\n".join(ctx.summary)
     assert "max relative error" in text and "test accuracy" in text
     assert (tmp_path / "digits_mlp.npz").exists() and (tmp_path / "digits_curves.png").exists()
+
+
+def test_train_patience_and_regression_plot(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "--epochs", "200", "--lr", "0.05", "--patience", "2",
+                         "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["stopped_early"] and result["epochs_run"] < 200
+    # early stopping watched 10 % of the training rows, not the test set
+    assert result["train"]["n"] == 1437 and result["test"]["n"] == 360
+    code, out, err = run(capsys, "train", "--dataset", "regression", "--epochs", "5",
+                         "--hidden", "20", "--plot", tmp_path / "reg.svg")
+    assert code == 0, err
+    assert (tmp_path / "reg.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_evaluate_needs_data_for_a_model_without_dataset(capsys, tmp_path):
+    path = nn.mlp([64, 10], rng=0).save(tmp_path / "bare.npz")
+    code, _, err = run(capsys, "evaluate", path)
+    assert code == 2 and "--data" in err

@@ -210,3 +210,13 @@ def test_bad_input_raises_input_error(digits):
         evaluate(None, ce, X, y)
     with pytest.raises(InputError, match="y_pred"):
         confusion_matrix([0, 1], [0, 5], 3)
+
+
+def test_progress_bar_only_when_asked(digits, capsys):
+    model = _digits_model(digits)
+    fit(model, CrossEntropyLoss(), digits.X_train[:100], digits.y_train[:100], epochs=2, rng=0)
+    assert capsys.readouterr().err == ""
+    fit(model, CrossEntropyLoss(), digits.X_train[:100], digits.y_train[:100], epochs=2, rng=0,
+        progress=True)
+    err = capsys.readouterr().err
+    assert "training:" in err and "/2 " in err
