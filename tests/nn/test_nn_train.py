@@ -208,6 +208,8 @@ def test_bad_input_raises_input_error(digits):
         fit(model, "cross-entropy", X, y)
     with pytest.raises(InputError, match="model"):
         evaluate(None, ce, X, y)
+    with pytest.raises(InputError, match="does not update"):
+        fit(model, ce, X, y, optimizer=Adam(_digits_model(digits).parameters()))
     with pytest.raises(InputError, match="y_pred"):
         confusion_matrix([0, 1], [0, 5], 3)
 

@@ -200,6 +200,12 @@ def fit(model: Layer, loss: Loss, X: Any, y: Any, *, epochs: int = 10, batch_siz
         optimizer = Adam(params, lr=1e-3)
     elif not isinstance(optimizer, Optimizer):
         raise InputError(f"optimizer: expected a lacv.nn optimiser, got {describe(optimizer)}")
+    else:
+        owned = {id(p) for p in optimizer.params}
+        missing = [i for i, p in enumerate(params) if id(p) not in owned]
+        if missing:
+            raise InputError(f"optimizer: it does not update {len(missing)} of the model's "
+                             f"{len(params)} parameters; build it from model.parameters()")
     if scheduler is not None and scheduler.optimizer is not optimizer:
         raise InputError("scheduler: it schedules a different optimiser than the one given")
 
