@@ -179,7 +179,8 @@ def train_run(*, dataset: str, hidden: list[int], activation: str, loss_name: st
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Dropout after each hidden layer [0].")
 @click.option("--patience", type=click.IntRange(min=1), default=None,
-              help="Stop after this many epochs without a better test loss.")
+              help="Early stopping: hold out 10 % of the training rows and stop after this "
+                   "many epochs without a better loss on them (the test set is never used).")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64",
               show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
