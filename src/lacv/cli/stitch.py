@@ -23,8 +23,10 @@ from lacv.errors import InputError
 @click.option("--outlines", "outlines_path", default=None,
               type=click.Path(dir_okay=False, path_type=str),
               help="Also write the panorama with each image's outline.")
-@click.option("--features", type=click.Choice(["sift", "orb"]), default="sift",
-              show_default=True, help="Keypoint detector and descriptor (OpenCV).")
+@click.option("--features", type=click.Choice(["sift", "orb", "asift"]), default="sift",
+              show_default=True,
+              help="Keypoint detector and descriptor (OpenCV); asift for strong viewpoint "
+                   "changes (slow).")
 @click.option("--model", type=click.Choice(["homography", "affine", "similarity", "euclidean",
                                             "translation"]),
               default="homography", show_default=True, help="Transform family.")

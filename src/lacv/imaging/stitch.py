@@ -201,7 +201,7 @@ def match_pairs(images: Sequence[Any], model: Any = "homography", *, features: s
     check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
     gen = as_rng(rng)
     imgs = [as_image(im, f"images[{k}]") for k, im in enumerate(images)]
-    feats = [detect_features(im, features, max_features=max_features) for im in imgs]
+    feats = [_detect(im, features, max_features) for im in imgs]
     todo = _pair_list(len(imgs), pairs)
     results = []
     for done, (i, j) in enumerate(todo, start=1):
@@ -448,7 +448,9 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
     model : {"homography", "affine", "similarity", "euclidean", "translation"} or Transform class
         The family of every transform (a homography for a rotating camera or a
         planar scene; affine and below for scans and flat-bed captures).
-    features : {"sift", "orb"}
+    features : {"sift", "orb", "asift"}
+        OpenCV's detector and descriptor; ASIFT (affine-simulated SIFT) for
+        strong viewpoint changes, on images reduced to 1000 px, much slower.
     max_features : int
         Keypoints per image.
     ratio : float
