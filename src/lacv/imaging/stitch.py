@@ -214,7 +214,7 @@ def match_pairs(images: Sequence[Any], model: Any = "homography", *, features: s
 
 def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, mutual: bool,
                 threshold_px: float, min_inliers: int, gen: np.random.Generator) -> PairMatch:
-    from lacv.geometry.robust import ransac
+    from lacv.geometry import ransac
 
     m = match_descriptors(feats[i], feats[j], ratio=ratio, mutual=mutual)
     n = len(m)
