@@ -45,3 +45,16 @@ def test_missing_folder_and_inputs(tmp_path):
     with pytest.raises(InputError, match="refusing to overwrite the input"):
         check_not_input(tmp_path / "." / "in.csv", [src])
     assert check_not_input(tmp_path / "other.csv", [src]).name == "other.csv"
+
+
+def test_outputs_get_ordinary_permissions(tmp_path):
+    import os
+
+    out = tmp_path / "new.txt"
+    atomic_write(out, lambda fh: fh.write("x"))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    out.chmod(0o640)
+    atomic_write(out, lambda fh: fh.write("y"))  # replacing keeps the file's mode
+    assert out.stat().st_mode & 0o777 == 0o640
