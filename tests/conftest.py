@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lacv_testing import SHARED_DATA, require_oracle, shared_data
 
 __all__ = ["SHARED_DATA", "require_oracle", "shared_data"]

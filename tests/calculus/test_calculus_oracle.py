@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lacv_testing import require_oracle
 from lacv import calculus
+from lacv_testing import require_oracle
 from tolerances import FD_RTOL
 
 #: name -> the function in NumPy; _torch_version gives the same in PyTorch

@@ -10,10 +10,17 @@
 - :mod:`~lacv.geometry.robust` — :func:`ransac` (vectorised, preemptive MSAC,
   local optimisation, exact stopping rule) and the generic :func:`run_ransac`.
 - :func:`estimate_transform` — one entry point for all of it.
+- :mod:`~lacv.geometry.calibration` — :class:`Camera`, :class:`Pose`,
+  :func:`calibrate_camera` (Zhang's method), :func:`calibrate_stereo`,
+  ``projection_matrix_dlt`` and ``decompose_projection_matrix``
+  (:mod:`~lacv.geometry.camera`, :mod:`~lacv.geometry.zhang`,
+  :mod:`~lacv.geometry.projection` behind it).
+- :mod:`~lacv.geometry.epipolar` — :class:`Fundamental`, :class:`Essential`,
+  pose recovery and triangulation; ``ransac(x1, x2, model=Fundamental)`` works.
 """
 
-from lacv.geometry.calibration import Camera, Pose, calibrate_camera, calibrate_stereo  # noqa: F401
-from lacv.geometry.epipolar import Essential, Fundamental  # noqa: F401 (two-view geometry)
+from lacv.geometry.calibration import Camera, Pose, calibrate_camera, calibrate_stereo
+from lacv.geometry.epipolar import Essential, Fundamental
 from lacv.geometry.estimate import KINDS, estimate_transform
 from lacv.geometry.homogeneous import from_homogeneous, normalize_points, to_homogeneous
 from lacv.geometry.refine import LMResult, Refinement, levenberg_marquardt, refine_transform
@@ -33,14 +40,20 @@ __all__ = [
     "KINDS",
     "TRANSFORMS",
     "Affine",
+    "Camera",
+    "Essential",
     "Euclidean",
+    "Fundamental",
     "Homography",
     "LMResult",
+    "Pose",
     "Refinement",
     "RobustResult",
     "Similarity",
     "Transform",
     "Translation",
+    "calibrate_camera",
+    "calibrate_stereo",
     "estimate_transform",
     "from_homogeneous",
     "levenberg_marquardt",

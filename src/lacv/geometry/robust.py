@@ -671,7 +671,7 @@ class RobustResult:
 
 def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.0,
            confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
-           local_optimization: bool = True, refine: bool = True, batch_size: int = 64,
+           local_optimization: bool = True, refine: bool = True, batch_size: int | None = None,
            preemptive_points: int = 256, min_inliers: int | None = None) -> RobustResult:
     """Robustly estimate a transform from correspondences with outliers.
 
@@ -683,9 +683,13 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     ----------
     src, dst : (N, 2) array_like
         Tentative correspondences ``srcᵢ ↔ dstᵢ``.
-    model : Transform class or str
+    model : Transform class, str, or a two-view model
         :class:`Homography` (default), :class:`Affine`, :class:`Similarity`,
-        :class:`Euclidean`, :class:`Translation`, or their names.
+        :class:`Euclidean`, :class:`Translation`, or their names; or any
+        model with a ``robust_fit`` classmethod or method taking these
+        arguments, such as :class:`~lacv.geometry.epipolar.Fundamental` or a
+        calibrated ``Essential.calibrated(K1, K2)`` (threshold on the Sampson
+        distance), to which the call is handed.
     threshold_px : float
         Inlier threshold on the transfer error ``|T(srcᵢ) − dstᵢ|``, pixels.
     confidence : float
@@ -698,8 +702,9 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
         Improve each new best hypothesis by iterated least squares.
     refine : bool
         Finish with least squares and LM on all inliers.
-    batch_size : int
-        Samples solved and scored per batch.
+    batch_size : int, optional
+        Samples solved and scored per batch; default 64 for the transforms
+        (a two-view model uses its own default).
     preemptive_points : int
         Size of the random subset for the first scoring (used when N ≥ twice it).
     min_inliers : int, optional
@@ -728,6 +733,12 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     >>> res.n_inliers >= 138, bool(res.inliers[:60].sum() <= 2)
     (True, True)
     """
+    if not isinstance(model, str) and hasattr(model, "robust_fit"):
+        # a model with its own minimal solvers and scoring (F, E) runs the same loop
+        return model.robust_fit(src, dst, threshold_px, confidence, max_trials, rng,
+                                local_optimization=local_optimization, refine=refine,
+                                preemptive_points=preemptive_points, min_inliers=min_inliers,
+                                **({} if batch_size is None else {"batch_size": batch_size}))
     cls = transform_class(model)
     s = as_points(src, "src", min_count=cls.min_samples)
     d = as_points(dst, "dst", min_count=cls.min_samples)
@@ -735,7 +746,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     thr = check_positive(threshold_px, "threshold_px")
     conf = check_probability(confidence, "confidence")
     max_trials = check_int(max_trials, "max_trials", minimum=1)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    batch_size = 64 if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
     preemptive_points = check_int(preemptive_points, "preemptive_points", minimum=cls.min_samples)
     if min_inliers is not None:
         min_inliers = check_int(min_inliers, "min_inliers", minimum=cls.min_samples)

@@ -1,0 +1,32 @@
+"""`lacv.geometry.ransac` hands two-view models to their own robust fit (issue 7's entry point)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lacv.geometry import Essential, Fundamental, ransac
+from lacv.geometry.epipolar import symmetric_epipolar_distance
+from lacv.imaging.twoview_scene import twoview_points
+
+
+def test_ransac_with_fundamental_model():
+    scene = twoview_points(200, outlier_ratio=0.3, rng=1)
+    res = ransac(scene.x1, scene.x2, model=Fundamental, threshold_px=1.0, rng=0)
+    assert isinstance(res.model, Fundamental)
+    # same seed, same answer, whichever entry point
+    direct = Fundamental.robust_fit(scene.x1, scene.x2, threshold_px=1.0, rng=0)
+    np.testing.assert_array_equal(res.inliers, direct.inliers)
+    np.testing.assert_allclose(res.model.matrix, direct.model.matrix)
+    true_in = scene.inliers
+    assert np.count_nonzero(res.inliers & ~true_in) <= 2
+    err = symmetric_epipolar_distance(res.model.matrix, scene.x1_true, scene.x2_true)
+    assert np.mean(err) < 0.5
+
+
+def test_ransac_with_calibrated_essential():
+    scene = twoview_points(200, outlier_ratio=0.3, rng=2)
+    res = ransac(scene.x1, scene.x2, model=Essential.calibrated(scene.K1, scene.K2),
+                 threshold_px=1.0, rng=0)
+    E = res.model.matrix / np.linalg.norm(res.model.matrix)
+    E_true = scene.E / np.linalg.norm(scene.E)
+    assert min(np.linalg.norm(E - E_true), np.linalg.norm(E + E_true)) < 0.05
