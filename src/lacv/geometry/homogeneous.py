@@ -167,23 +167,34 @@ def normalize_points(points: Any, weights: Any = None) -> tuple[np.ndarray, np.n
 
 
 def _hartley(pts: np.ndarray, weights: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`normalize_points` for an already validated ``(N, 2)`` float array."""
+    """:func:`normalize_points` for an already validated ``(N, 2)`` float array.
+
+    Works on the two coordinate columns: NumPy's reductions along axis 0 of
+    an ``(N, 2)`` array are ~10× slower than two 1-D ones (a small-``N``
+    robust fit pays this twice per call).
+    """
+    x, y = pts[:, 0], pts[:, 1]
+    n = pts.shape[0]
     if weights is None:
-        centroid = pts.mean(axis=0)
-        d = pts - centroid
-        mean_dist = float(np.mean(np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2)))
+        cx, cy = float(x.sum()) / n, float(y.sum()) / n
+        dx, dy = x - cx, y - cy
+        mean_dist = float(np.sqrt(dx * dx + dy * dy).sum()) / n if n else 0.0
     else:
-        w = _as_weights(weights, pts.shape[0])
-        centroid = (w @ pts) / w.sum()
-        d = pts - centroid
-        mean_dist = float(w @ np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2) / w.sum())
-    spread = float(np.max(np.abs(pts))) if pts.size else 0.0
+        w = _as_weights(weights, n)
+        wsum = float(w.sum())
+        cx, cy = float(w @ x) / wsum, float(w @ y) / wsum
+        dx, dy = x - cx, y - cy
+        mean_dist = float(w @ np.sqrt(dx * dx + dy * dy)) / wsum
+    spread = float(np.abs(pts).max()) if n else 0.0
     if not mean_dist > 1e-12 * max(spread, 1.0):
         raise DegenerateError("points: all points coincide, so they have no scale to normalise "
                               f"(mean distance from the centroid {mean_dist:.3g})")
     s = np.sqrt(2.0) / mean_dist
-    T = np.array([[s, 0.0, -s * centroid[0]], [0.0, s, -s * centroid[1]], [0.0, 0.0, 1.0]])
-    return d * s, T
+    T = np.array([[s, 0.0, -s * cx], [0.0, s, -s * cy], [0.0, 0.0, 1.0]])
+    out = np.empty((n, 2))
+    np.multiply(dx, s, out=out[:, 0])
+    np.multiply(dy, s, out=out[:, 1])
+    return out, T
 
 
 def _as_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray:

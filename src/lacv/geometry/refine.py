@@ -597,8 +597,8 @@ def _refine(model: Transform, s: np.ndarray, d: np.ndarray, w: np.ndarray | None
 # --------------------------------------------------------------------------- fast path
 
 
-def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
-                                 dn: np.ndarray, Z: np.ndarray, buf: np.ndarray,
+def _homography_normal_equations(h: np.ndarray, X: np.ndarray, dst: np.ndarray,
+                                 Z: np.ndarray, buf: np.ndarray,
                                  wt: np.ndarray | None = None
                                  ) -> tuple[float, np.ndarray, np.ndarray]:
     """Cost, ``JᵀJ`` (9×9) and ``Jᵀr`` (9) of the transfer error, without forming ``J``.
@@ -607,16 +607,20 @@ def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
     are ``ω (X, 0, −uX)`` and ``ω (0, X, −vX)`` for ``X = (x, y, 1)``, so ``JᵀJ``
     has the DLT's block structure with the weights ``ω², ω²u, ω²v, ω²(u²+v²)``
     — moments ``Z Wᵀ`` of the six monomials ``Z`` (:func:`_moment_rows`) —
-    and ``Jᵀr`` is ``Xᵀ`` times ``ωrₓ``, ``ωr_y`` and ``−ω(u rₓ + v r_y)``.
-    ``buf`` is a (7, N) work array reused across iterations; ``wt`` optional
+    and ``Jᵀr`` is ``Xᵀ`` times ``ωrₓ``, ``ωr_y`` and ``−ω(u rₓ + v r_y)``
+    (``X`` is among the monomials, so one product ``Z Bᵀ`` with the seven
+    weight rows ``B`` gives both). ``X`` is (3, N) homogeneous, ``dst`` (2, N);
+    ``buf`` a (9, N) work array reused across iterations; ``wt`` optional
     weights of the correspondences.
     """
-    p2 = h[6] * x + h[7] * y + h[8]
-    w = np.reciprocal(p2, out=p2)
-    u = (h[0] * x + h[1] * y + h[2]) * w
-    v = (h[3] * x + h[4] * y + h[5]) * w
-    rx = u - dn[:, 0]
-    ry = v - dn[:, 1]
+    P = h.reshape(3, 3) @ X  # (3, N)
+    w = np.reciprocal(P[2], out=P[2])
+    u, v = P[0], P[1]
+    u *= w
+    v *= w
+    rx, ry = buf[7], buf[8]
+    np.subtract(u, dst[0], out=rx)
+    np.subtract(v, dst[1], out=ry)
     if wt is None:
         cost = 0.5 * float(rx @ rx + ry @ ry)
         np.multiply(w, w, out=buf[0])
@@ -634,44 +638,60 @@ def _homography_normal_equations(h: np.ndarray, x: np.ndarray, y: np.ndarray,
     np.multiply(u, buf[4], out=buf[6])
     buf[6] += v * buf[5]
     buf[6] *= -1.0
-    A = _assemble_dlt_normal(Z @ buf[:4].T)
-    g = Z[[2, 4, 5]] @ buf[4:].T  # (3, 3): columns Xᵀ(ωrₓ), Xᵀ(ωr_y), −Xᵀ(ω(u rₓ + v r_y))
+    Mo = Z @ buf[:7].T  # (6, 7)
+    A = _assemble_dlt_normal(Mo[:, :4])
+    # rows 2, 4, 5 of Z are x, y, 1: columns Xᵀ(ωrₓ), Xᵀ(ωr_y), −Xᵀ(ω(u rₓ + v r_y))
+    g = Mo[_X_ROWS, 4:]
     return cost, A, g.T.ravel()
 
 
-def _refine_homography_fast(H0: np.ndarray, sn: np.ndarray, dn: np.ndarray, *,
+_X_ROWS = np.array([2, 4, 5])
+
+
+def _refine_homography_fast(H0: np.ndarray, X: np.ndarray, dst: np.ndarray, *,
                             max_iterations: int = 10, ftol: float = 1e-8,
-                            weights: np.ndarray | None = None) -> np.ndarray:
+                            weights: np.ndarray | None = None,
+                            predicted_stop: bool = False) -> np.ndarray:
     """LM on the transfer error of a homography between well-scaled points; returns H.
 
     The same algorithm as :func:`levenberg_marquardt` with the normal
     equations assembled from moments (:func:`_homography_normal_equations`),
     for the robust estimator's final refinement, where no covariance is
-    needed. The largest entry of ``H0`` is held fixed.
+    needed. ``X`` is (3, N) homogeneous source points, ``dst`` (2, N). The
+    largest entry of ``H0`` is held fixed. With ``predicted_stop`` it also
+    stops, besides the usual test on the achieved decrease, before evaluating
+    an undamped-enough step (``μ ≤ 10⁻³``) whose *predicted* decrease (the
+    quadratic model's) is below ``ftol`` times the cost: near the optimum
+    that saves one pass over the points and leaves the cost within about
+    ``ftol`` of where the extra step would take it.
     """
     k = int(np.argmax(np.abs(H0)))
     h = H0.ravel() / H0.flat[k]
     free = np.delete(np.arange(9), k)
-    x, y = sn[:, 0].copy(), sn[:, 1].copy()
-    Z = _moment_rows(x, y)
-    buf = np.empty((7, x.size))
+    Z = _moment_rows(X[0], X[1])
+    buf = np.empty((9, X.shape[1]))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        cost, A9, g9 = _homography_normal_equations(h, x, y, dn, Z, buf, weights)
+        cost, A9, g9 = _homography_normal_equations(h, X, dst, Z, buf, weights)
         if not np.isfinite(cost):
             return H0
         sub = np.ix_(free, free)
         A, g = A9[sub], g9[free]
         mu, nu = 1e-3, 2.0
         for _ in range(max_iterations):
-            D = np.maximum(np.diag(A), 1e-12 * np.max(np.diag(A)))
+            D = np.diag(A).copy()
+            np.maximum(D, 1e-12 * D.max(), out=D)
+            Ad = A.copy()
+            Ad.flat[::9] += mu * D
             try:
-                step = np.linalg.solve(A + mu * np.diag(D), -g)
+                step = np.linalg.solve(Ad, -g)
             except np.linalg.LinAlgError:
+                break
+            predicted = 0.5 * float(step @ (mu * D * step - g))
+            if predicted_stop and mu <= 1e-3 and 0.0 <= predicted <= ftol * cost:
                 break
             h_new = h.copy()
             h_new[free] += step
-            c_new, A9n, g9n = _homography_normal_equations(h_new, x, y, dn, Z, buf, weights)
-            predicted = 0.5 * float(step @ (mu * D * step - g))
+            c_new, A9n, g9n = _homography_normal_equations(h_new, X, dst, Z, buf, weights)
             rho = (cost - c_new) / predicted if predicted > 0 and np.isfinite(c_new) else -1.0
             if rho > 0:
                 decrease = cost - c_new

@@ -104,8 +104,8 @@ from lacv.geometry.transforms import (
     Similarity,
     Transform,
     Translation,
+    _dlt_columns,
     _umeyama,
-    dlt_normalized,
     transform_class,
 )
 
@@ -533,32 +533,31 @@ class _TransformEstimator:
         else:
             if idx is not self._sub_idx:
                 self._sub_idx = idx
-                self._sub = (np.ascontiguousarray(self.src_h[:, idx]),
-                             np.ascontiguousarray(self.dst_t[:, idx]))
+                self._sub = (self.src_h.take(idx, axis=1), self.dst_t.take(idx, axis=1))
             sh, dt = self._sub
         e = _minimal.transfer_errors_sq(models, sh, dt, self.cls.projective)
         e *= self.scale2
         return e
 
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-        sn, dn = self.sn[idx], self.dn[idx]
         cls = self.cls
         if cls is Homography:
-            H = dlt_normalized(sn, dn, weights)
+            # 1-D takes from the coordinate rows: fancy indexing of (N, 2) is ~5× slower
+            sh, dt = self.src_h, self.dst_t
+            H = _dlt_columns(sh[0, idx], sh[1, idx], dt[0, idx], dt[1, idx], weights)
             return H / np.linalg.norm(H)
         if cls is Affine:
             # the 2N×6 least squares as two 3-unknown systems sharing XᵀWX (see Affine)
-            X = np.empty((sn.shape[0], 3))
-            X[:, :2] = sn
-            X[:, 2] = 1.0
-            Xw = X if weights is None else X * weights[:, None]
-            M = Xw.T @ X
+            X = self.src_h.take(idx, axis=1)  # (3, n)
+            Xw = X if weights is None else X * weights
+            M = Xw @ X.T
             ev = np.linalg.eigvalsh(M)
             if not ev[0] > 1e-14 * ev[-1]:
                 raise DegenerateError("the inliers are collinear: no unique affine map")
             A = np.eye(3)
-            A[:2] = np.linalg.solve(M, Xw.T @ dn).T
+            A[:2] = np.linalg.solve(M, Xw @ self.dst_t.take(idx, axis=1).T).T
             return A
+        sn, dn = self.sn[idx], self.dn[idx]
         if cls is Translation:
             disp = dn - sn
             t = disp.mean(axis=0) if weights is None else weights @ disp / weights.sum()
@@ -583,7 +582,10 @@ class _TransformEstimator:
             return self.fit_nonminimal(idx, None)
         if self.cls is Homography:
             # LM starts from the current model (already a least-squares fit after LO)
-            H = _refine_homography_fast(model, self.sn[idx], self.dn[idx], ftol=1e-6)
+            # take() along axis 1 is ~4× faster than [:, idx]
+            H = _refine_homography_fast(model, self.src_h.take(idx, axis=1),
+                                        self.dst_t.take(idx, axis=1), ftol=1e-6,
+                                        predicted_stop=True)
             return H / np.linalg.norm(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
                       normalized=True, ftol=1e-8)

@@ -851,7 +851,8 @@ class Homography(Transform):
         dn, Td = _hartley(d)
         Hn = Td @ self._matrix @ np.linalg.inv(Ts)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            Hn = _refine_homography_fast(Hn, sn, dn, weights=w, max_iterations=30, ftol=1e-10)
+            Hn = _refine_homography_fast(Hn, np.vstack([sn.T, np.ones(sn.shape[0])]), dn.T,
+                                         weights=w, max_iterations=30, ftol=1e-10)
         return type(self)._trusted(np.linalg.solve(Td, Hn @ Ts))
 
     @classmethod
@@ -928,14 +929,23 @@ def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) 
     DegenerateError
         The second-smallest singular value of ``A`` is numerically zero.
     """
-    n = sn.shape[0]
-    x, y = sn[:, 0], sn[:, 1]
-    u, v = dn[:, 0], dn[:, 1]
+    return _dlt_columns(sn[:, 0], sn[:, 1], dn[:, 0], dn[:, 1], w)
+
+
+def _dlt_columns(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray,
+                 w: np.ndarray | None = None) -> np.ndarray:
+    """:func:`dlt_normalized` from the coordinate columns ``x, y`` (src) and ``u, v`` (dst)."""
+    n = x.shape[0]
     Z = _moment_rows(x, y)
     Wt = np.empty((4, n))  # the weights 1, u, v, u² + v² (times w)
-    Wt[0] = 1.0 if w is None else w
-    np.multiply(Wt[0], u, out=Wt[1])
-    np.multiply(Wt[0], v, out=Wt[2])
+    if w is None:
+        Wt[0] = 1.0
+        Wt[1] = u
+        Wt[2] = v
+    else:
+        Wt[0] = w
+        np.multiply(w, u, out=Wt[1])
+        np.multiply(w, v, out=Wt[2])
     np.multiply(u, u, out=Wt[3])
     Wt[3] += v * v
     if w is not None:
@@ -964,15 +974,33 @@ def _moment_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return Z
 
 
+def _dlt_normal_index() -> tuple[np.ndarray, np.ndarray]:
+    # entry (r, c) of the 9×9 matrix as (index into the flattened 6×4 moments, sign)
+    row_of = np.array([[0, 1, 2], [1, 3, 4], [2, 4, 5]])  # X Xᵀ entry -> monomial row of Z
+    col_of = {(0, 0): 0, (1, 1): 0, (0, 2): 1, (2, 0): 1, (1, 2): 2, (2, 1): 2, (2, 2): 3}
+    idx = np.full((9, 9), 24)  # 24: the appended zero
+    sign = np.ones((9, 9))
+    for (bi, bj), k in col_of.items():
+        idx[3 * bi:3 * bi + 3, 3 * bj:3 * bj + 3] = row_of * 4 + k
+        if k in (1, 2):
+            sign[3 * bi:3 * bi + 3, 3 * bj:3 * bj + 3] = -1.0
+    return idx, sign
+
+
+_DLT_IDX, _DLT_SIGN = _dlt_normal_index()
+
+
 def _assemble_dlt_normal(Mo: np.ndarray) -> np.ndarray:
-    """The 9×9 ``AᵀWA`` from moments ``Mo = Z Wᵀ`` (6 × 4, see :func:`dlt_normalized`)."""
-    S = Mo[[0, 1, 2, 1, 3, 4, 2, 4, 5]].reshape(3, 3, 4)  # Σ wₖ X Xᵀ for each column k
-    M = np.zeros((9, 9))
-    M[0:3, 0:3] = M[3:6, 3:6] = S[..., 0]
-    M[0:3, 6:9] = M[6:9, 0:3] = -S[..., 1]
-    M[3:6, 6:9] = M[6:9, 3:6] = -S[..., 2]
-    M[6:9, 6:9] = S[..., 3]
-    return M
+    """The 9×9 ``AᵀWA`` from moments ``Mo = Z Wᵀ`` (6 × 4, see :func:`dlt_normalized`).
+
+    Blocks ``(0,0) = (1,1) = S₀``, ``(0,2) = (2,0) = −S₁``, ``(1,2) = (2,1) = −S₂``,
+    ``(2,2) = S₃``, ``(0,1) = (1,0) = 0`` with ``Sₖ = Σ wₖ X Xᵀ``, gathered
+    from the 24 moments by one precomputed index table.
+    """
+    flat = np.empty(25)
+    flat[:24] = Mo.ravel()
+    flat[24] = 0.0
+    return flat[_DLT_IDX] * _DLT_SIGN
 
 
 #: the five families by name
