@@ -91,6 +91,31 @@ def _transfer(Ti: np.ndarray, Tj: np.ndarray, pi: np.ndarray, pj: np.ndarray,
     return res, np.stack([a_u, a_v], axis=1), q
 
 
+def _chain_rule(A: np.ndarray, D: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Jacobian rows ``a_c · (D_k x_n)``, ``(2n, k)``, for ``A`` (n, 2, 3), ``D`` (k, 3, 3), ``x``.
+
+    ``x`` is ``(n, 3)``.
+
+    Two matrix products (``D_k x`` for every parameter ``k``, then ``A`` times
+    those columns) instead of a three-operand ``einsum``, whose contraction
+    path search costs more than the products themselves at these sizes.
+    """
+    Dx = x @ D.reshape(-1, 3).T  # (n, 3k): column (k, a) is [D_k x]_a
+    Dx = Dx.reshape(len(x), -1, 3).transpose(0, 2, 1)  # (n, 3, k)
+    return np.matmul(A, Dx).reshape(2 * len(x), -1)
+
+
+#: initial LM damping relative to max diag(JᵀJ): the chained pairwise estimates start near
+#: the optimum, where nearly Gauss–Newton steps converge in 4–5 iterations instead of 8
+#: (the same optimum to 1e-6 of the focal length on the built-in scenes)
+_MU0 = 1e-5
+
+
+def _rows2(points: np.ndarray) -> np.ndarray:
+    """The residual rows ``2p, 2p + 1`` of the correspondences ``p``."""
+    return (2 * points[:, np.newaxis] + np.arange(2)).ravel()
+
+
 def transfer_rms_px(transforms: dict[int, np.ndarray],
                     links: Sequence[tuple[int, int, np.ndarray, np.ndarray]]) -> float:
     """RMS (per point) of the symmetric transfer errors of ``links`` ``(i, j, x_i, x_j)``, px."""
@@ -356,55 +381,74 @@ def adjust_transforms(parametrisation: Any, links: Sequence[tuple[int, int, np.n
 
     P = parametrisation
     N = P.N
-    scale_px = {k: 1.0 / Nk[0, 0] for k, Nk in N.items()}
-    data = []
+    # every correspondence in both directions, stacked once: source x̃ (normalised,
+    # homogeneous), target (normalised), source and target images, the target's pixel
+    # scale; the order (link by link, i -> j then j -> i) is that of the residual vector
+    src, dst, a_img, b_img = [], [], [], []
     for i, j, pi, pj in links:
         if len(pi) == 0:
             continue
         hi = np.column_stack([pi, np.ones(len(pi))]) @ N[i].T
         hj = np.column_stack([pj, np.ones(len(pj))]) @ N[j].T
-        data.append((i, j, hi[:, :2], hj[:, :2]))
-    m = sum(4 * len(x[2]) for x in data)
+        for a, b, ha, hb in ((i, j, hi, hj), (j, i, hj, hi)):
+            src.append(ha)
+            dst.append(hb[:, :2])
+            a_img.append(np.full(len(ha), a))
+            b_img.append(np.full(len(ha), b))
+    if not src:
+        raise DegenerateError("no correspondences to refine the transforms on")
+    X = np.vstack(src)
+    target = np.vstack(dst)
+    ia = np.concatenate(a_img)
+    ib = np.concatenate(b_img)
+    images = sorted(N)
+    slot = {k: n for n, k in enumerate(images)}
+    sa = np.array([slot[k] for k in ia], dtype=np.intp)
+    sb = np.array([slot[k] for k in ib], dtype=np.intp)
+    scale = np.array([1.0 / N[k][0, 0] for k in images])[sb]
+    m = 2 * len(X)
+    by_source = {k: np.flatnonzero(ia == k) for k in images}
+    by_target = {k: np.flatnonzero(ib == k) for k in images}
 
-    homogeneous = [(np.column_stack([pi, np.ones(len(pi))]),
-                    np.column_stack([pj, np.ones(len(pj))])) for _, _, pi, pj in data]
+    def transfer(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Residuals (m,); per correspondence ``(u, v)``, ``q = G_b T_a x̃`` and ``G_b / q_3``."""
+        mats = P.matrices(x)
+        T = np.array([mats[k] for k in images])
+        G = np.linalg.inv(T)
+        M = G[sb] @ T[sa]  # G_b T_a for each correspondence
+        q = np.matmul(M, X[:, :, np.newaxis])[:, :, 0]
+        if np.any(np.abs(q[:, 2]) < 1e-12):
+            raise DegenerateError("a correspondence is sent to infinity by the transforms")
+        inv_q2 = 1.0 / q[:, 2]
+        uv = q[:, :2] * inv_q2[:, np.newaxis]
+        res = ((uv - target) * scale[:, np.newaxis]).ravel()
+        return res, uv, q, G[sb] * inv_q2[:, np.newaxis, np.newaxis]
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        mats = P.matrices(x)
-        inv = {k: np.linalg.inv(T) for k, T in mats.items()}
-        out = []
-        for i, j, pi, pj in data:
-            out.append((_transfer(mats[i], mats[j], pi, pj, inv[j])[0] * scale_px[j]).ravel())
-            out.append((_transfer(mats[j], mats[i], pj, pi, inv[i])[0] * scale_px[i]).ravel())
-        return np.concatenate(out)
+        return transfer(x)[0]
 
     def jacobian(x: np.ndarray) -> np.ndarray:
-        mats = P.matrices(x)
-        inv = {k: np.linalg.inv(T) for k, T in mats.items()}
-        derivs = P.derivatives(x)
+        _, uv, q, Gq = transfer(x)
+        # a_u = (G_1 − u G_3) / q_3, a_v = (G_2 − v G_3) / q_3
+        A = Gq[:, :2, :] - uv[:, :, np.newaxis] * Gq[:, 2:3, :]
+        A *= scale[:, np.newaxis, np.newaxis]
         J = np.zeros((m, P.size))
-        row = 0
-        for (i, j, pi, pj), (hi, hj) in zip(data, homogeneous, strict=True):
-            for a, b, pa, pb, xh in ((i, j, pi, pj, hi), (j, i, pj, pi, hj)):
-                n = len(pa)
-                _, A, q = _transfer(mats[a], mats[b], pa, pb, inv[b])
-                rows = slice(row, row + 2 * n)
-                if a in derivs:  # ∂r/∂p = a · (∂T_a/∂p x̃)
-                    cols, D = derivs[a]
-                    block = np.einsum("nca,kab,nb->nck", A, D, xh, optimize=True) * scale_px[b]
-                    J[rows, cols] += block.reshape(2 * n, -1)
-                if b in derivs:  # ∂r/∂p = −a · (∂T_b/∂p q)
-                    cols, D = derivs[b]
-                    block = np.einsum("nca,kab,nb->nck", A, D, q, optimize=True) * scale_px[b]
-                    J[rows, cols] -= block.reshape(2 * n, -1)
-                row += 2 * n
+        for k, (cols, D) in P.derivatives(x).items():
+            rows = by_source[k]  # ∂r/∂p = a · (∂T_a/∂p x̃)
+            if len(rows):
+                block = _chain_rule(A[rows], D, X[rows])
+                J[np.ix_(_rows2(rows), cols)] += block
+            rows = by_target[k]  # ∂r/∂p = −a · (∂T_b/∂p q)
+            if len(rows):
+                block = _chain_rule(A[rows], D, q[rows])
+                J[np.ix_(_rows2(rows), cols)] -= block
         return J
 
     x0 = P.x0()
     r0 = residuals(x0)
     before = float(np.sqrt(2.0 * np.mean(r0 ** 2)))
     result = levenberg_marquardt(residuals, jacobian, x0, max_iterations=max_iterations,
-                                 ftol=1e-10, xtol=1e-12, gtol=1e-12)
+                                 ftol=1e-10, xtol=1e-12, gtol=1e-12, mu0=_MU0)
     after = float(np.sqrt(2.0 * np.mean(result.residuals ** 2)))
     Nr_inv = np.linalg.inv(N[P.reference])
     refined = {}

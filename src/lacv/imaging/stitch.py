@@ -223,19 +223,48 @@ def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, m
         return PairMatch(i, j, n, 0, float("nan"), False,
                          f"too few matches ({n} < {max(min_inliers, cls.min_samples + 1)})",
                          None, m.points1, m.points2, none)
+    needed = max(min_inliers, int(np.floor(ALPHA + BETA * n)) + 1)
     try:
-        result = ransac(m.points1, m.points2, model=cls, threshold_px=threshold_px, rng=gen)
+        result = ransac(m.points1, m.points2, model=cls, threshold_px=threshold_px, rng=gen,
+                        max_trials=_verification_trials(needed, n, cls.min_samples))
     except (EstimationError, DegenerateError) as exc:
         return PairMatch(i, j, n, 0, float("nan"), False, f"no model: {exc}", None,
                          m.points1, m.points2, none)
     n_in = int(result.n_inliers)
     inliers = np.asarray(result.inliers, bool)
-    needed = max(min_inliers, int(np.floor(ALPHA + BETA * n)) + 1)
     accepted = n_in >= needed
     reason = (f"{n_in} inliers of {n} matches" if accepted else
               f"too few inliers ({n_in} of {n} matches; needs {needed})")
     return PairMatch(i, j, n, n_in, float(result.inlier_rms_px), accepted, reason,
                      result.model, m.points1, m.points2, inliers)
+
+
+#: the chance of missing a model that has the inliers a pair needs (see _verification_trials)
+_MISS_PROBABILITY = 1e-5
+#: the fewest RANSAC trials of a verification (two of RANSAC's batches)
+_MIN_TRIALS = 128
+#: RANSAC's own cap on the trials
+_MAX_TRIALS = 10_000
+
+
+def _verification_trials(needed: int, n_matches: int, sample_size: int) -> int:
+    r"""The RANSAC trials that find a model with ``needed`` of ``n_matches`` inliers if one exists.
+
+    A pair is accepted only with at least ``needed`` inliers, i.e. an inlier
+    ratio :math:`w \ge n_{needed} / n`. If such a model exists, ``k`` random
+    minimal samples of size ``s`` all miss its inlier set with probability
+    :math:`(1 - w^s)^k`; ``k = ⌈\log p / \log(1 - w^s)⌉`` makes that at most
+    ``p = 10⁻⁵`` (Fischler & Bolles 1981; H&Z §4.7.1, eq. 4.18). More trials
+    cannot turn a rejected pair into an accepted one, so a pair without
+    overlap (few, random matches) stops there instead of running to RANSAC's
+    cap of 10 000; a true pair stops much earlier on its own adaptive rule.
+    """
+    w = min(1.0, needed / max(n_matches, 1))
+    p_good = w ** sample_size
+    if p_good >= 1.0:
+        return _MIN_TRIALS
+    k = int(np.ceil(np.log(_MISS_PROBABILITY) / np.log1p(-p_good)))
+    return int(np.clip(k, _MIN_TRIALS, _MAX_TRIALS))
 
 
 def register_pair(image1: Any, image2: Any, model: Any = "homography", *,
@@ -416,19 +445,23 @@ def _label(k: int, names: Sequence[str] | None) -> str:
 
 
 def _as_float01(image: np.ndarray) -> np.ndarray:
+    # in place on one float32 copy (no float64 or second full-size temporary)
+    out = image.astype(np.float32)
     if image.dtype == np.uint8:
-        return image.astype(np.float32) / 255.0
-    if image.dtype == np.uint16:
-        return image.astype(np.float32) / 65535.0
-    return image.astype(np.float32)
+        out /= np.float32(255.0)
+    elif image.dtype == np.uint16:
+        out /= np.float32(65535.0)
+    return out
 
 
 def _from_float01(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    if dtype == np.uint8:
-        return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
-    if dtype == np.uint16:
-        return np.clip(np.rint(image * 65535.0), 0, 65535).astype(np.uint16)
-    return image.astype(np.float32)
+    if dtype not in (np.uint8, np.uint16):
+        return image.astype(np.float32)
+    top = np.float32(255.0 if dtype == np.uint8 else 65535.0)
+    scaled = image * top  # float32 throughout
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, top, out=scaled)
+    return scaled.astype(dtype)
 
 
 def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = "sift",
@@ -586,8 +619,8 @@ def stitch(images: Sequence[Any], model: Any = "homography", *, features: str = 
     gains = np.ones(len(order))
     if gain_compensation and len(order) >= 2:
         gains = compensate_gains(parts)
-        parts = [type(p)(p.image * np.float32(g), p.mask, p.weight, p.x, p.y)
-                 for p, g in zip(parts, gains, strict=True)]
+        for p, g in zip(parts, gains, strict=True):
+            np.multiply(p.image, np.float32(g), out=p.image)  # our own copies: in place
     # draw the reference last so that it is on top for blend "none"
     drawing = list(range(1, len(parts))) + [0]
     image, mask = blend([parts[k] for k in drawing], canvas, blend_method)

@@ -230,23 +230,32 @@ def warp_region(image: Any, transform: Any, canvas: Canvas, *,
     if x_hi < x_lo or y_hi < y_lo:
         empty = np.zeros((0, 0), dtype=bool)
         return Warped(img[:0, :0], empty, empty.astype(np.float32), 0, 0)
-    # source positions of the box's pixels: H^{-1} x'
+    # source positions of the box's pixels, H^{-1} x', in float32 (remap reads maps to 1/32
+    # pixel, so float32's 1e-4 px at these coordinates loses nothing), rows and columns
+    # broadcast instead of float64 full-size grids
     Hinv = np.linalg.inv(H)
-    xs = np.arange(x_lo, x_hi + 1, dtype=np.float64)
-    ys = np.arange(y_lo, y_hi + 1, dtype=np.float64)
-    X, Y = np.meshgrid(xs, ys)
-    w = Hinv[2, 0] * X + Hinv[2, 1] * Y + Hinv[2, 2]
-    map_x = ((Hinv[0, 0] * X + Hinv[0, 1] * Y + Hinv[0, 2]) / w).astype(np.float32)
-    map_y = ((Hinv[1, 0] * X + Hinv[1, 1] * Y + Hinv[1, 2]) / w).astype(np.float32)
+    xs = np.arange(x_lo, x_hi + 1, dtype=np.float32)[np.newaxis, :]
+    ys = np.arange(y_lo, y_hi + 1, dtype=np.float32)[:, np.newaxis]
+    c = Hinv.astype(np.float32)
+    w = c[2, 0] * xs + (c[2, 1] * ys + c[2, 2])
+    map_x = c[0, 0] * xs + (c[0, 1] * ys + c[0, 2])
+    map_x /= w
+    map_y = c[1, 0] * xs + (c[1, 1] * ys + c[1, 2])
+    map_y /= w
     h_src, w_src = img.shape[:2]
     eps = np.float32(1e-3)
-    dist = np.minimum(np.minimum(map_x, (w_src - 1) - map_x),
-                      np.minimum(map_y, (h_src - 1) - map_y))
+    # distance to the nearest border: min(x, W-1-x, y, H-1-y)
+    dist = np.minimum(map_x, np.float32(w_src - 1) - map_x)
+    np.minimum(dist, map_y, out=dist)
+    np.minimum(dist, np.float32(h_src - 1) - map_y, out=dist)
     mask = dist >= -eps
-    weight = np.where(mask, np.maximum(dist, 0) + 1.0, 0.0).astype(np.float32)
+    mask &= w > 0  # a canvas pixel behind the camera is no source pixel
+    weight = np.maximum(dist, np.float32(0.0), out=w)
+    weight += np.float32(1.0)
+    weight *= mask
     warped = cv2.remap(img, map_x, map_y, _INTERPOLATION[interpolation],
                        borderMode=cv2.BORDER_REPLICATE)
-    warped[~mask] = 0
+    warped *= mask[:, :, np.newaxis] if warped.ndim == 3 else mask
     return Warped(warped, mask, weight, x_lo, y_lo)
 
 
