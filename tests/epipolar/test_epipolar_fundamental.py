@@ -14,7 +14,12 @@ from lacv.geometry.epipolar import (
     sampson_distance,
     seven_point,
 )
-from lacv.geometry.epipolar.fundamental import _real_cubic_roots, _seven_point_batch
+from lacv.geometry.epipolar.fundamental import (
+    _MIX9,
+    _null_space_7x9,
+    _real_cubic_roots,
+    _seven_point_batch,
+)
 from lacv.geometry.homogeneous import normalize_points
 from lacv.imaging.twoview_scene import twoview_points
 
@@ -157,3 +162,55 @@ def test_seven_point_bad_input():
         seven_point(s.x1, s.x2)
     with pytest.raises(InputError, match="at least 7"):
         seven_point(s.x1[:6], s.x2[:6])
+
+
+def _span_gap(F1, F2, ref):
+    """Largest distance between the projectors onto span(F1, F2) and onto the rows of ``ref``."""
+    N = np.stack([F1.reshape(-1, 9), F2.reshape(-1, 9)], axis=1)  # (B, 2, 9)
+    P = np.swapaxes(N, 1, 2) @ N
+    return np.abs(P - np.swapaxes(ref, 1, 2) @ ref).max(axis=(1, 2))
+
+
+def test_null_space_7x9_matches_svd_including_the_qr_fallback():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(40, 7, 9))
+    Am = A @ _MIX9
+    # samples 0-4: the leading 7×7 block of the mixed system is singular (two equal
+    # columns) although the system has rank 7, so the LU route cannot serve them
+    Am[:5, :, 1] = Am[:5, :, 0]
+    A = Am @ _MIX9.T
+    F1, F2, ok = _null_space_7x9(Am)
+    assert ok.all()
+    ref = np.linalg.svd(A)[2][:, 7:]  # (B, 2, 9): the SVD's null space
+    assert _span_gap(F1, F2, ref).max() < 1e-10
+    # orthonormal basis
+    n = np.stack([F1.reshape(-1, 9), F2.reshape(-1, 9)], axis=1)
+    assert np.abs(n @ np.swapaxes(n, 1, 2) - np.eye(2)).max() < 1e-12
+    # the checker sees a wrong span
+    assert _span_gap(F1, np.roll(F2, 1, axis=0), ref).max() > 1e-3
+
+
+def test_null_space_7x9_flags_rank_six():
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(6, 7, 9))
+    A[:, 6] = A[:, 0] + 2.0 * A[:, 1]  # rank 6: a three-dimensional null space
+    _, _, ok = _null_space_7x9(A @ _MIX9)
+    assert not ok.any()
+
+
+def test_seven_point_vertical_rectified_rig():
+    # F = [[0,0,1],[0,0,0],[-1,0,0]] up to the normalisation: F̂₃₂ = F̂₃₃ ≈ 0, so without the
+    # mixing of the unknowns every sample of this rig would need the QR fallback
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-1, 1, (7, 3)) + (0.0, 0.0, 5.0)
+    x1 = X[:, :2] / X[:, 2:] * 500 + 320
+    Y = X + (0.0, 0.4, 0.0)
+    x2 = Y[:, :2] / Y[:, 2:] * 500 + 320
+    Fs = seven_point(x1, x2)
+    h1, h2 = np.c_[x1, np.ones(7)], np.c_[x2, np.ones(7)]
+    for F in Fs:
+        assert np.abs(np.einsum("ni,ij,nj->n", h2, F, h1)).max() < 1e-9
+    K = np.array([[500.0, 0, 320], [0, 500.0, 320], [0, 0, 1]])
+    Ki = np.linalg.inv(K)
+    ref = Ki.T @ np.array([[0.0, 0, 0.4], [0, 0, 0], [-0.4, 0, 0]]) @ Ki
+    assert min(same_up_to_sign(F, ref) for F in Fs) < 1e-6

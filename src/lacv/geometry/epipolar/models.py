@@ -69,9 +69,11 @@ from lacv.geometry.epipolar.essential import (
 )
 from lacv.geometry.epipolar.fivepoint import five_point_batch
 from lacv.geometry.epipolar.fundamental import (
+    _MIX9,
     _check_correspondences,
+    _design_rows,
     _eight_point_batch,
-    _seven_point_batch,
+    _seven_point_models,
     _unit,
     eight_point,
 )
@@ -449,9 +451,15 @@ class _TwoViewEstimator:
         self.w2 = np.ascontiguousarray(self.h2[:, :2])
         self.c1 = np.ascontiguousarray(self.h1.T)  # columns (3, N) for batched scoring
         self.c2 = np.ascontiguousarray(self.h2.T)
+        rows = _design_rows(self.w1, self.w2)  # (N, 9): x̂2ᵀ F x̂1 = rows · vec(F)
+        self.rows_t = np.ascontiguousarray(rows.T)  # (9, N) for batched scoring
+        self.rows_mixed = rows @ _MIX9  # the seven-point solver's mixed unknowns
+        # pixel lines from working-frame ones: (F_px x1)₁,₂ = B₂ (F x̂1)₁,₂, B = A[:2, :2]ᵀ
+        self.B1 = np.ascontiguousarray(A1[:2, :2].T)
+        self.B2 = np.ascontiguousarray(A2[:2, :2].T)
         self.Q1, self.Q2 = pixel_metric(A1), pixel_metric(A2)
         self._sub_idx: np.ndarray | None = None
-        self._sub = (self.c1, self.c2)
+        self._sub = (self.c1, self.c2, self.rows_t)
         #: (band_px, cauchy_px) of the final polish, or None for plain least squares on inliers
         self.polish: tuple[float, float] | None = None
         self.score_power = 2.0
@@ -502,13 +510,18 @@ class _TwoViewEstimator:
         if self.sample_size == 5:
             E, ok = five_point_batch(self.w1[samples], self.w2[samples])
             return E[ok]
-        F, ok = _seven_point_batch(self.w1[samples], self.w2[samples])
-        M = F[ok]
+        M = _seven_point_models(self.rows_mixed[samples], self.w1[samples], self.w2[samples])
         if self.essential and M.shape[0]:
             M = project_to_essential(M)
         return M
 
     def errors_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        if self.score_power == 1.0:
+            # the reshaping of configure(), g = θ² (e/θ) = θ·|x̂2ᵀFx̂1|/√D, without squaring
+            e, den = self._sampson_terms(models, idx)
+            np.abs(e, out=e)
+            e *= np.sqrt(self.thr2)
+            return self._divide(e, np.sqrt(den, out=den))
         out = self.sampson_sq(models, idx)
         if self.score_power != 2.0:
             # a monotone reshaping that keeps e² ≤ θ² ⇔ g ≤ θ²: g = θ² (e/θ)^p
@@ -517,26 +530,45 @@ class _TwoViewEstimator:
 
     def sampson_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
         """Squared Sampson distances in pixels² of ``M`` models on the points ``idx`` (or all)."""
+        e, den = self._sampson_terms(models, idx)
+        return self._divide(np.multiply(e, e, out=e), den)
+
+    @staticmethod
+    def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """``num / den`` in place, 0 where ``den = 0`` (a point at both epipoles)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(num, den, out=num)
+        if not np.all(den):
+            num[den == 0] = 0.0
+        return num
+
+    def _sampson_terms(self, models: np.ndarray, idx: np.ndarray | None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        r"""``e = x̂2ᵀ F x̂1`` and the Sampson denominator ``D`` in pixels, both (M, K).
+
+        Three matrix products for all models at once: ``e`` from the design
+        rows (``vec(F) · kron(x̂2, x̂1)``), and the first two entries of both
+        epipolar lines in pixels from the stacked ``B₂ F[:2]`` and
+        ``B₁ F[:, :2]ᵀ`` (``D = aᵀQ₂a + bᵀQ₁b = |B₂a|² + |B₁b|²``).
+        """
         if idx is None:
-            c1, c2 = self.c1, self.c2
+            c1, c2, rt = self.c1, self.c2, self.rows_t
         else:
             if idx is not self._sub_idx:
                 self._sub_idx = idx
                 self._sub = (np.ascontiguousarray(self.c1[:, idx]),
-                             np.ascontiguousarray(self.c2[:, idx]))
-            c1, c2 = self._sub
-        a = models @ c1  # (B, 3, K): F x1
-        b = np.swapaxes(models, 1, 2) @ c2  # Fᵀ x2
-        e = a[:, 0] * c2[0] + a[:, 1] * c2[1] + a[:, 2] * c2[2]
-        q1, q2 = self.Q1, self.Q2
-        den = (q2[0, 0] * a[:, 0] ** 2 + 2 * q2[0, 1] * a[:, 0] * a[:, 1] + q2[1, 1] * a[:, 1] ** 2
-               + q1[0, 0] * b[:, 0] ** 2 + 2 * q1[0, 1] * b[:, 0] * b[:, 1]
-               + q1[1, 1] * b[:, 1] ** 2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = e * e / den
-        if not np.all(den):
-            out[den == 0] = 0.0
-        return out
+                             np.ascontiguousarray(self.c2[:, idx]),
+                             np.ascontiguousarray(self.rows_t[:, idx]))
+            c1, c2, rt = self._sub
+        m = models.shape[0]
+        e = models.reshape(m, 9) @ rt
+        g1 = (self.B2 @ models[:, :2, :]).reshape(2 * m, 3)
+        g2 = (self.B1 @ np.swapaxes(models[:, :, :2], 1, 2)).reshape(2 * m, 3)
+        a = (g1 @ c1).reshape(m, 2, -1)
+        b = (g2 @ c2).reshape(m, 2, -1)
+        den = np.einsum("mjk,mjk->mk", a, a)
+        den += np.einsum("mjk,mjk->mk", b, b)
+        return e, den
 
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None, *,
                        irls: bool = True) -> np.ndarray:
