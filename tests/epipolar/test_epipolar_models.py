@@ -17,12 +17,18 @@ from lacv.geometry.epipolar import (
     symmetric_epipolar_distance,
 )
 from lacv.geometry.epipolar.refinement import (
+    _local_dF,
     _Rank2,
+    _rodrigues,
+    _sampson_J,
+    _sampson_r,
     pixel_metric,
+    refine_working,
     sampson_jacobian_F,
     sampson_residuals,
 )
 from lacv.geometry.homogeneous import normalize_points
+from lacv.geometry.refine import levenberg_marquardt
 from lacv.imaging.twoview_scene import twoview_points
 
 
@@ -79,6 +85,58 @@ def test_analytic_jacobian_against_central_differences(essential):
         return J
 
     assert calculus.check_jacobian(f, wrong, x) > 1e-3
+
+
+@pytest.mark.parametrize("essential", [False, True])
+def test_recentred_jacobian_against_central_differences(essential):
+    # the solver's Jacobian: F(p) = U R(ω_u) diag(1, s, 0) R(ω_v)ᵀ Vᵀ differentiated at ω = 0
+    s, Fn, h1, h2, Q1, Q2 = _normalised_problem(2)
+    U, sv, Vt = np.linalg.svd(Fn)
+    sc = 1.0 if essential else sv[1] / sv[0]
+    rows = (h2[:, :, None] * h1[:, None, :]).reshape(len(h1), 9)
+    d = 5 if essential else 7
+
+    def matrix(p):
+        wv = np.array([p[3], p[4], 0.0]) if essential else p[3:6]
+        ss = sc if essential else sc + p[6]
+        return U @ _rodrigues(p[:3]) @ np.diag([1.0, ss, 0.0]) @ _rodrigues(wv).T @ Vt
+
+    def f(p):
+        return _sampson_r(matrix(p), h1, h2, Q1, Q2, rows)[0]
+
+    def jac(p):  # exact at p = 0 only: the solver re-centres before every linearisation
+        r, a, b, D = _sampson_r(matrix(p), h1, h2, Q1, Q2, rows)
+        return _sampson_J(r, a, b, D, h1, h2, Q1, Q2, rows, _local_dF(U, Vt.T, sc, essential))
+
+    x0 = np.zeros(d)
+    assert calculus.check_jacobian(f, jac, x0) < 1e-6
+    assert calculus.check_jacobian(f, lambda p: jac(p)[:, ::-1], x0) > 1e-3  # negative test
+
+
+@pytest.mark.parametrize("essential", [False, True])
+def test_recentred_lm_reaches_the_generic_lm_minimum(essential):
+    s, Fn, h1, h2, Q1, Q2 = _normalised_problem(3)
+    if essential:
+        U, _, Vt = np.linalg.svd(Fn)
+        Fn = U @ np.diag([1, 1, 0]) @ Vt
+    F0 = Fn + 0.01 * np.random.default_rng(1).normal(size=(3, 3))
+    F0 = F0 / np.linalg.norm(F0)
+    F, res = refine_working(F0, h1, h2, Q1, Q2, 50, essential=essential, ftol=1e-12)
+    p = _Rank2(F0, essential=essential)
+    ref = levenberg_marquardt(lambda v: sampson_residuals(p.matrix(v), h1, h2, Q1, Q2),
+                              lambda v: sampson_jacobian_F(*p.matrix_and_jacobian(v)[:1], h1,
+                                                           h2, Q1, Q2)[1]
+                              @ p.matrix_and_jacobian(v)[1],
+                              p.x0, max_iterations=50, ftol=1e-12)
+    assert res.converged and res.cost < res.initial_cost
+    assert res.cost == pytest.approx(ref.cost, rel=1e-9)
+    F_ref = p.matrix(ref.x)
+    F, F_ref = F / np.linalg.norm(F), F_ref / np.linalg.norm(F_ref)
+    assert min(np.abs(F - F_ref).max(), np.abs(F + F_ref).max()) < 1e-6
+    sv = np.linalg.svd(F, compute_uv=False)
+    assert sv[2] < 1e-12
+    if essential:
+        assert sv[0] == pytest.approx(sv[1], rel=1e-12)
 
 
 def test_refine_fundamental_lowers_sampson_and_keeps_rank_two():

@@ -23,8 +23,10 @@ residual :math:`r = e / \sqrt D` has
 
 chained with :math:`\partial F / \partial (\omega_u, \omega_v, s)`, where
 :math:`\partial R / \partial \omega_k = [J_l(\omega) e_k]_\times R` (the left
-Jacobian of SO(3)). The solver is the project's generic
-:func:`~lacv.geometry.refine.levenberg_marquardt`.
+Jacobian of SO(3); :class:`_Rank2`). The solver (:func:`refine_working`)
+re-centres ``U``, ``V`` after each step so the Jacobian is always taken at
+``ω = 0``, where it is ``[e_k]ₓ``, and otherwise follows the project's
+generic :func:`~lacv.geometry.refine.levenberg_marquardt`.
 
 The work happens in a *working frame* ``x̂ = A x̃`` — Hartley-normalised
 coordinates for F (``F_px = T₂ᵀ F̂ T₁``), calibrated ones (``A = K⁻¹``) for E —
@@ -219,32 +221,176 @@ def _cauchy(r: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     return rt, ratio / (1.0 + u)
 
 
+def _rodrigues(w: np.ndarray) -> np.ndarray:
+    """``R = exp([w]ₓ)`` alone (Rodrigues; the series near ``w = 0``)."""
+    th2 = float(w @ w)
+    W = _skew(w)
+    if th2 < 1e-12:
+        a, b = 1.0 - th2 / 6.0, 0.5 - th2 / 24.0
+    else:
+        th = math.sqrt(th2)
+        a, b = math.sin(th) / th, (1.0 - math.cos(th)) / th2
+    R = a * W + b * (W @ W)
+    R[0, 0] += 1.0
+    R[1, 1] += 1.0
+    R[2, 2] += 1.0
+    return R
+
+
+def _local_dF(U: np.ndarray, V: np.ndarray, s: float, essential: bool) -> np.ndarray:
+    r"""``∂vec(F)/∂(ω_u, ω_v, s)``, (9, d), at ``ω = 0`` of ``U R(ω_u) S R(ω_v)ᵀ Vᵀ``.
+
+    ``S = diag(1, s, 0)``.
+
+    At ``ω = 0``, :math:`\partial R/\partial\omega_k = [e_k]_\times`, so the
+    columns are ``U [e_k]ₓ S Vᵀ``, ``U S [e_k]ₓᵀ Vᵀ`` and ``U diag(0, 1, 0) Vᵀ``
+    (``vec`` row-major; for E ``s = 1`` and ``ω_v,z`` are left out).
+    """
+    S = np.array([1.0, s, 0.0])
+    US = U * S  # U diag(S)
+    SVt = S[:, None] * V.T
+    du = U @ _GENERATORS @ SVt  # (3, 3, 3)
+    dv = US @ np.swapaxes(_GENERATORS, 1, 2) @ V.T
+    parts = [du, dv[:2] if essential else dv]
+    if not essential:
+        parts.append(np.outer(U[:, 1], V[:, 1])[None])
+    return np.concatenate(parts).reshape(-1, 9).T
+
+
+def _sampson_r(F: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarray, Q2: np.ndarray,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Signed Sampson residuals ``r`` in pixels, with ``a = F x̂1``, ``b = Fᵀ x̂2`` and ``D``."""
+    a = h1 @ F.T
+    b = h2 @ F
+    e = rows @ F.ravel()
+    D = np.maximum(_quad(Q2, a) + _quad(Q1, b), 1e-300)
+    return e / np.sqrt(D), a, b, D
+
+
+def _sampson_J(r: np.ndarray, a: np.ndarray, b: np.ndarray, D: np.ndarray, h1: np.ndarray,
+               h2: np.ndarray, Q1: np.ndarray, Q2: np.ndarray, rows: np.ndarray,
+               dF: np.ndarray) -> np.ndarray:
+    r"""``∂r/∂p = (rows·∂F/∂p)/√D − (r/D)·½∂D/∂p`` for all parameters at once, (N, d).
+
+    ``½∂D/∂p = (Q₂a)ᵀ(∂F/∂p x̂1)₁,₂ + (Q₁b)ᵀ(∂F/∂pᵀ x̂2)₁,₂`` (module docstring),
+    with the lines of every ``∂F/∂p`` from two matrix products.
+    """
+    d = dF.shape[1]
+    dFm = dF.T.reshape(d, 3, 3)
+    la = (h1 @ dFm[:, :2, :].reshape(2 * d, 3).T).reshape(-1, d, 2)  # (∂F x̂1)₁,₂
+    lb = (h2 @ np.swapaxes(dFm[:, :, :2], 1, 2).reshape(2 * d, 3).T).reshape(-1, d, 2)
+    half_dD = np.einsum("npj,nj->np", la, a[:, :2] @ Q2) + np.einsum("npk,nk->np", lb,
+                                                                        b[:, :2] @ Q1)
+    sq = np.sqrt(D)
+    return (rows @ dF) / sq[:, None] - (r / D)[:, None] * half_dD
+
+
 def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarray,
                    Q2: np.ndarray, max_iterations: int, *, essential: bool = False,
-                   cauchy_px: float | None = None, ftol: float = 1e-8) -> tuple[np.ndarray, Any]:
-    """LM on the Sampson error in a working frame (``essential``: ``s = 1``, ``ω_v,z = 0``).
+                   cauchy_px: float | None = None, ftol: float = 1e-8,
+                   xtol: float = 1e-10, gtol: float = 1e-14, mu0: float = 1e-3
+                   ) -> tuple[np.ndarray, Any]:
+    r"""LM on the Sampson error in a working frame (``essential``: ``s = 1``, ``ω_v,z = 0``).
+
+    The orthonormal representation is *re-centred* after every accepted
+    step: ``F = U R(ω_u) diag(1, s, 0) R(ω_v)ᵀ Vᵀ`` with ``U ← U R(ω_u)``,
+    ``V ← V R(ω_v)`` absorbing the step, so the Jacobian is always taken at
+    ``ω = 0`` where ``∂R/∂ω_k = [e_k]ₓ`` (:func:`_local_dF`; the usual
+    treatment of rotations in LM, e.g. H&Z §A6.9.3). The loop is
+    :func:`lacv.geometry.refine.levenberg_marquardt`'s — step
+    ``(JᵀJ + μ diag JᵀJ) h = −Jᵀr``, Madsen–Nielsen gain ratio and damping
+    update, the same ``ftol``/``xtol``/``gtol`` tests — written out here so
+    one iteration costs a dozen array operations instead of some eighty
+    (the generic one re-evaluates the rotations and their Jacobians).
 
     With ``cauchy_px`` the squared residuals become the Cauchy loss of that
     scale (:func:`_cauchy`), which lets near-inliers count a little and
     keeps far points from pulling.
+
+    Returns
+    -------
+    F : (3, 3) ndarray
+        The refined matrix (not normalised).
+    result : lacv.geometry.refine.LMResult
+        ``x`` is ``(0, …, 0, s)``: the local coordinates of the final matrix
+        in its own re-centred frame.
     """
-    from lacv.geometry.refine import levenberg_marquardt
+    from lacv.geometry.refine import LMResult
 
-    param = _Rank2(Fn, essential=essential)
+    U, sv, Vt = np.linalg.svd(Fn)
+    V = Vt.T
+    s = 1.0 if essential else float(sv[1] / sv[0])
+    rows = (h2[:, :, None] * h1[:, None, :]).reshape(len(h1), 9)
 
-    def residuals(x: np.ndarray) -> np.ndarray:
-        r = sampson_residuals(param.matrix(x), h1, h2, Q1, Q2)
-        return r if cauchy_px is None else _cauchy(r, cauchy_px)[0]
+    def matrix(U: np.ndarray, V: np.ndarray, s: float) -> np.ndarray:
+        return (U * np.array([1.0, s, 0.0])) @ V.T
 
-    def jacobian(x: np.ndarray) -> np.ndarray:
-        F, dF = param.matrix_and_jacobian(x)
-        r, JF = sampson_jacobian_F(F, h1, h2, Q1, Q2)
-        J = JF @ dF
-        return J if cauchy_px is None else J * _cauchy(r, cauchy_px)[1][:, None]
+    def robust(r: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        if cauchy_px is None:
+            return r, None
+        return _cauchy(r, cauchy_px)
 
-    res = levenberg_marquardt(residuals, jacobian, param.x0, max_iterations=max_iterations,
-                              ftol=ftol, xtol=1e-10, gtol=1e-14)
-    return param.matrix(res.x), res
+    def linearise(U: np.ndarray, V: np.ndarray, s: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        r, a, b, D = _sampson_r(matrix(U, V, s), h1, h2, Q1, Q2, rows)
+        J = _sampson_J(r, a, b, D, h1, h2, Q1, Q2, rows, _local_dF(U, V, s, essential))
+        rt, w = robust(r)
+        return rt, (J if w is None else J * w[:, None])
+
+    r, J = linearise(U, V, s)
+    d = J.shape[1]
+    cost = initial = 0.5 * float(r @ r)
+    A = J.T @ J
+    g = J.T @ r
+    diag_floor = 1e-12 * max(float(np.max(np.diag(A))), 1e-300)
+    mu, nu, n_eval, it = mu0, 2.0, 1, 0
+    converged, message = False, "max_iterations reached"
+    if float(np.max(np.abs(g))) <= gtol or cost == 0.0:
+        converged, message = True, "gradient below gtol at x0"
+        max_iterations = 0
+    while it < max_iterations:
+        Dg = np.maximum(np.diag(A), diag_floor)
+        try:
+            h = np.linalg.solve(A + mu * np.diag(Dg), -g)
+        except np.linalg.LinAlgError:
+            mu *= nu
+            nu *= 2.0
+            it += 1
+            continue
+        if np.linalg.norm(h) <= xtol * (abs(s) + xtol):
+            converged, message = True, "step below xtol"
+            break
+        U_new = U @ _rodrigues(h[:3])
+        V_new = V @ _rodrigues(np.array([h[3], h[4], 0.0]) if essential else h[3:6])
+        s_new = s if essential else s + float(h[6])
+        r_new = robust(_sampson_r(matrix(U_new, V_new, s_new), h1, h2, Q1, Q2, rows)[0])[0]
+        n_eval += 1
+        predicted = 0.5 * float(h @ (mu * Dg * h - g))
+        cost_new = 0.5 * float(r_new @ r_new)
+        rho = (cost - cost_new) / predicted if predicted > 0 and np.isfinite(cost_new) else -1.0
+        it += 1
+        if rho > 0:
+            decrease = cost - cost_new
+            U, V, s, cost = U_new, V_new, s_new, cost_new
+            r, J = linearise(U, V, s)
+            A = J.T @ J
+            g = J.T @ r
+            mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+            nu = 2.0
+            if float(np.max(np.abs(g))) <= gtol:
+                converged, message = True, "gradient below gtol"
+                break
+            if decrease <= ftol * cost or cost == 0.0:
+                converged, message = True, "relative cost decrease below ftol"
+                break
+        else:
+            mu *= nu
+            nu *= 2.0
+    x = np.zeros(d)
+    if not essential:
+        x[-1] = s
+    res = LMResult(x, cost, r, J, it, n_eval, converged, message, initial)
+    return matrix(U, V, s), res
 
 
 def refine_fundamental(F: Any, x1: Any, x2: Any, *, max_iterations: int = 20
