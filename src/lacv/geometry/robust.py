@@ -85,6 +85,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from scipy.special import gamma as gamma_fn
+from scipy.special import gammainc, gammaincc, gammaincinv
 
 from lacv._validate import (
     as_points,
@@ -134,6 +136,16 @@ _FINAL_SCALE = 1.5
 
 #: stands for "never": the trial count when no all-inlier sample can be drawn
 NEVER = np.iinfo(np.int64).max
+
+#: MAGSAC++ noise model: degrees of freedom ν of the χ-distributed inlier residual ...
+_SIGMA_DOF = 4
+#: ... the quantile k of that χ distribution (0.99) beyond which a residual is no inlier at σ ...
+_SIGMA_K = float(np.sqrt(2.0 * gammaincinv(_SIGMA_DOF / 2.0, 0.99)))
+#: ... least-squares steps of the sigma local optimisation, and the most IRLS rounds at the end
+_SIGMA_LO_STEPS = 3
+_SIGMA_FINAL_ROUNDS = 6
+#: the IRLS polish stops when the marginal loss falls by less than this fraction
+_SIGMA_FTOL = 1e-4
 
 
 # --------------------------------------------------------------------------- stopping rule
@@ -223,6 +235,71 @@ def draw_samples(rng: np.random.Generator, n: int, size: int, count: int) -> np.
     return out
 
 
+# --------------------------------------------------------------------------- sigma consensus
+
+
+def _sigma_tables(n: int = 16384) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""MAGSAC++'s weight and loss tabulated on ``t = r²/σ_max²`` in ``[0, k²]``.
+
+    With the inlier residual χ-distributed with ν degrees of freedom at noise
+    σ, ``g(r|σ) = 2C(ν) σ^{-ν} r^{ν-1} e^{-r²/2σ²}``, ``C(ν) = 1/(2^{ν/2}Γ(ν/2))``,
+    truncated at ``kσ``, and σ uniform on ``[0, σ_max]``, the marginal weight
+    ``w(r) = (1/σ_max)∫_{r/k}^{σ_max} g(r|σ) dσ`` is, with ``a = (ν−1)/2``,
+    ``X = r²/(2σ_max²)``,
+
+    .. math:: w(r) \propto \Gamma(a, X) - \Gamma(a, k^2/2)\quad (r < kσ_{max}),
+              \qquad \rho(r) \propto σ_{max}^2\,[X\,\Gamma(a, X) + \gamma(a+1, X)
+              - X\,\Gamma(a, k^2/2)]
+
+    (Γ, γ the upper and lower incomplete gamma functions); ``ρ`` is the loss
+    with ``ρ'(r) = r w(r)`` (so ``w`` is its IRLS weight), constant beyond
+    ``kσ_max`` (Barath, Noskova, Ivashechkin & Matas, "MAGSAC++, a fast,
+    reliable and accurate robust estimator", CVPR 2020, §3). Both are
+    normalised so that ``w(0) = 1``, ``ρ`` in units of ``σ_max²``.
+
+    Returns the two tables at ``t = j k²/n``, ``j = 0 … n`` (entry ``n + 1``
+    holds the values beyond ``k σ_max``: weight 0, the loss's plateau) and
+    ``n / k²``, the factor from ``t`` to the table index.
+    """
+    a = (_SIGMA_DOF - 1) / 2.0
+    k2 = _SIGMA_K ** 2
+    X = np.linspace(0.0, k2, n + 1) / 2.0
+    upper_k = gammaincc(a, k2 / 2.0) * gamma_fn(a)
+    upper = gammaincc(a, X) * gamma_fn(a)
+    c = 1.0 / (gamma_fn(a) - upper_k)
+    w = np.zeros(n + 2)
+    w[:-1] = np.maximum(c * (upper - upper_k), 0.0)
+    rho = np.empty(n + 2)
+    rho[:-1] = c * (X * upper + gammainc(a + 1.0, X) * gamma_fn(a + 1.0) - X * upper_k)
+    rho[-1] = rho[-2]
+    return w, rho, n / k2
+
+
+_SIGMA_W, _SIGMA_RHO, _SIGMA_SCALE = _sigma_tables()
+
+
+def _sigma_index(errors_sq: np.ndarray, sigma_max: float) -> np.ndarray:
+    # nearest table entry (the tables are fine enough that rounding moves w by < 2e-4);
+    # fmin maps nan and everything beyond k σ_max to the last entry
+    t = errors_sq * (_SIGMA_SCALE / (sigma_max * sigma_max))
+    t += 0.5
+    np.fmin(t, _SIGMA_W.size - 1, out=t)
+    return t.astype(np.intp)
+
+
+def sigma_weights(errors_sq: np.ndarray, sigma_max: float) -> np.ndarray:
+    """MAGSAC++ IRLS weights of squared residuals (1 at zero, 0 from ``k·σ_max`` on).
+
+    ``inf`` and ``nan`` residuals get weight 0. See :func:`_sigma_tables`.
+    """
+    return _SIGMA_W[_sigma_index(errors_sq, sigma_max)]
+
+
+def sigma_loss(errors_sq: np.ndarray, sigma_max: float) -> np.ndarray:
+    """MAGSAC++'s marginal loss ``ρ`` of squared residuals, in units of ``σ_max²``."""
+    return _SIGMA_RHO[_sigma_index(errors_sq, sigma_max)]
+
+
 # --------------------------------------------------------------------------- the generic loop
 
 
@@ -264,7 +341,8 @@ def _msac(e: np.ndarray, thr2: float) -> np.ndarray:
 def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.999,
                max_trials: int = 10000, rng: Any = None, batch_size: int = 64,
                preemptive_points: int = 256, top_k: int = 3, lo_iterations: int = 4,
-               final_rounds: int = 2, min_inliers: int | None = None) -> LoopResult:
+               final_rounds: int = 2, min_inliers: int | None = None,
+               sigma_consensus: bool = False) -> LoopResult:
     """The RANSAC loop over any :class:`RobustEstimator` (see the module docstring).
 
     Parameters
@@ -292,6 +370,14 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
         Refine / re-select rounds on the points within 1.5θ (0: none).
     min_inliers : int, optional
         Fewest inliers of an acceptable model (default ``sample_size``).
+    sigma_consensus : bool
+        Local optimisation and final fit by MAGSAC++'s marginalised weights
+        (:func:`sigma_weights`, ``σ_max = θ``) instead of the 2θ/θ least
+        squares and the 1.5θ refinement: the local optimisation takes
+        ``min(lo_iterations, 3)`` weighted least-squares steps, and the final
+        fit at most 6 IRLS rounds, none when ``final_rounds`` is 0 (``est.refine_weighted``
+        when the estimator has it, else weighted ``fit_nonminimal``) while the
+        marginal loss (:func:`sigma_loss`) falls.
 
     Returns
     -------
@@ -305,12 +391,14 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _run(est, float(threshold), confidence, max_trials, as_rng(rng), batch_size,
-                    preemptive_points, top_k, lo_iterations, final_rounds, min_inliers)
+                    preemptive_points, top_k, lo_iterations, final_rounds, min_inliers,
+                    bool(sigma_consensus))
 
 
 def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: int,
          rng: np.random.Generator, batch_size: int, preemptive_points: int, top_k: int,
-         lo_iterations: int, final_rounds: int, min_inliers: int | None) -> LoopResult:
+         lo_iterations: int, final_rounds: int, min_inliers: int | None,
+         sigma: bool = False) -> LoopResult:
     n, s = int(est.n_points), int(est.sample_size)
     thr2 = float(threshold) ** 2
     min_inl = s if min_inliers is None else int(min_inliers)
@@ -318,6 +406,11 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
         raise InputError(f"expected at least {s} correspondences for a minimal sample, got {n}")
 
     subset = rng.permutation(n)[:preemptive_points] if n >= 2 * preemptive_points else None
+    lo: Callable[..., tuple[np.ndarray, np.ndarray, float, int]]
+    if sigma:
+        lo, lo_arg = _sigma_local_optimization, min(lo_iterations, _SIGMA_LO_STEPS)
+    else:
+        lo, lo_arg = _local_optimization, _LO_SCHEDULE[:lo_iterations]
     best: np.ndarray | None = None
     best_cost = np.inf
     best_sub_cost = np.inf
@@ -363,8 +456,7 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
             continue
         model, e_j, c_j = cand[j], e[j], float(cost[j])
         if lo_iterations > 0:
-            model, e_j, c_j, did = _local_optimization(est, model, e_j, c_j, thr2,
-                                                       _LO_SCHEDULE[:lo_iterations])
+            model, e_j, c_j, did = lo(est, model, e_j, c_j, thr2, lo_arg)
             n_lo += did
         best, best_e, best_cost = model, e_j, c_j
         if subset is not None:
@@ -390,20 +482,37 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
         for c, _, cand_m, cand_e in _prune(pool, best_in, thr2):
             if not c < _RUNNER_UP * best_cost:
                 break
-            m2, e2, c2, did = _local_optimization(est, cand_m, cand_e, c, thr2,
-                                                  _LO_SCHEDULE[:lo_iterations])
+            m2, e2, c2, did = lo(est, cand_m, cand_e, c, thr2, lo_arg)
             n_lo += did
             if c2 < best_cost:
                 best, best_e, best_cost = m2, e2, c2
                 best_in = best_e <= thr2
         n_best_inl = int(np.count_nonzero(best_in))
 
+    if sigma:
+        rounds = _SIGMA_FINAL_ROUNDS if final_rounds > 0 else 0
+        model, e_best = _sigma_polish(est, best, best_e, threshold, rounds)
+    else:
+        model, e_best = _least_squares_polish(est, best, best_e, thr2, final_rounds)
+    inliers = e_best <= thr2
+    if np.count_nonzero(inliers) < min_inl:
+        raise EstimationError("no model found: after refinement the model keeps "
+                              f"{int(np.count_nonzero(inliers))} inliers, fewer than "
+                              f"min_inliers = {min_inl}", stats=stats)
+    stopped = "confidence reached" if trials >= needed else "max_trials reached"
+    return LoopResult(model, inliers, e_best, trials, hyps, full_scores, n_lo, stopped,
+                      int(min(needed, NEVER)))
+
+
+def _least_squares_polish(est: RobustEstimator, model: np.ndarray, e_best: np.ndarray,
+                          thr2: float, rounds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Refine on the points within 1.5θ, re-select, at most ``rounds`` times."""
+    s = est.sample_size
     # the final fit takes the points within 1.5 θ: clipping at θ the residuals measured
     # from the estimate itself drops the inliers that disagree with it most, a
     # self-selection bias that costs 2–5 % of accuracy (measured on synthetic scenes)
-    model, e_best = best, best_e
     fin2 = thr2 * _FINAL_SCALE ** 2
-    for _ in range(final_rounds):
+    for _ in range(rounds):
         sel = e_best <= fin2
         inl = np.flatnonzero(sel)
         if inl.size <= s:
@@ -417,14 +526,71 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
         # another round only when the selection changed by more than 0.1 %
         if np.count_nonzero((e_new <= fin2) != sel) <= 0.001 * inl.size:
             break
-    inliers = e_best <= thr2
-    if np.count_nonzero(inliers) < min_inl:
-        raise EstimationError("no model found: after refinement the model keeps "
-                              f"{int(np.count_nonzero(inliers))} inliers, fewer than "
-                              f"min_inliers = {min_inl}", stats=stats)
-    stopped = "confidence reached" if trials >= needed else "max_trials reached"
-    return LoopResult(model, inliers, e_best, trials, hyps, full_scores, n_lo, stopped,
-                      int(min(needed, NEVER)))
+    return model, e_best
+
+
+def _sigma_polish(est: RobustEstimator, model: np.ndarray, e: np.ndarray, sigma_max: float,
+                  rounds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Iteratively reweighted least squares with MAGSAC++'s weights (σ-consensus++).
+
+    Each round weights every point by :func:`sigma_weights` of its residual
+    under the current model and re-fits (``est.refine_weighted`` when the
+    estimator has one, else weighted ``fit_nonminimal``); a round is kept
+    when it lowers the marginal loss ``Σ ρ(rᵢ)`` (:func:`sigma_loss`), and
+    the rounds stop once it falls by less than ``_SIGMA_FTOL`` of itself.
+    """
+    s = est.sample_size
+    fit = getattr(est, "refine_weighted", None)
+    loss = float(sigma_loss(e, sigma_max).sum())
+    for _ in range(rounds):
+        w = sigma_weights(e, sigma_max)
+        idx = np.flatnonzero(w)
+        if idx.size <= s:
+            break
+        try:
+            cand = fit(model, idx, w[idx]) if fit is not None else est.fit_nonminimal(idx, w[idx])
+        except DegenerateError:
+            break
+        e_new = est.errors_sq(cand[None], None)[0]
+        loss_new = float(sigma_loss(e_new, sigma_max).sum())
+        if not loss_new < loss:
+            break
+        done = loss - loss_new <= _SIGMA_FTOL * loss
+        model, e, loss = cand, e_new, loss_new
+        if done:
+            break
+    return model, e
+
+
+def _sigma_local_optimization(est: RobustEstimator, model: np.ndarray, e: np.ndarray,
+                              cost: float, thr2: float, steps: int
+                              ) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Weighted least squares with MAGSAC++'s weights (``σ_max = θ``), kept while MSAC falls.
+
+    The weights reach out to ``k·θ`` (``k`` = 3.64), so a hypothesis from a
+    noisy minimal sample still pulls in the inliers it puts beyond θ, and
+    each point counts by how likely it is an inlier at some σ ≤ θ rather
+    than all-or-nothing.
+    """
+    s = est.sample_size
+    sigma_max = math.sqrt(thr2)
+    did = 0
+    for _ in range(steps):
+        w = sigma_weights(e, sigma_max)
+        idx = np.flatnonzero(w)
+        if idx.size <= s:
+            break
+        try:
+            cand = est.fit_nonminimal(idx, w[idx])
+        except DegenerateError:
+            break
+        did = 1
+        e_new = est.errors_sq(cand[None], None)[0]
+        c_new = float(_msac(e_new, thr2))
+        if not c_new < cost:
+            break
+        model, e, cost = cand, e_new, c_new
+    return model, e, cost, did
 
 
 def _prune(pool: list[tuple[float, int, np.ndarray, np.ndarray]], best_in: np.ndarray,
@@ -574,6 +740,23 @@ class _TransformEstimator:
             return Homography._trusted(M)
         return self.cls._post_compose(M) if self.cls is Affine else _project_family(self.cls, M)
 
+    def refine_weighted(self, model: np.ndarray, idx: np.ndarray, weights: np.ndarray
+                        ) -> np.ndarray:
+        """One IRLS round: the weighted least-squares transfer-error fit, started from ``model``."""
+        from lacv.geometry.refine import _refine, _refine_homography_fast
+
+        if self.cls in (Translation, Affine):
+            return self.fit_nonminimal(idx, weights)
+        if self.cls is Homography:
+            H = _refine_homography_fast(model, self.src_h.take(idx, axis=1),
+                                        self.dst_t.take(idx, axis=1), ftol=1e-6,
+                                        weights=weights, max_iterations=3,
+                                        predicted_stop=True)
+            return H / np.linalg.norm(H)
+        ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], weights, 5,
+                      normalized=True, ftol=1e-8)
+        return np.array(ref.model.matrix)
+
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
         from lacv.geometry.refine import _refine, _refine_homography_fast
 
@@ -674,7 +857,8 @@ class RobustResult:
 def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.0,
            confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
            local_optimization: bool = True, refine: bool = True, batch_size: int | None = None,
-           preemptive_points: int = 256, min_inliers: int | None = None) -> RobustResult:
+           preemptive_points: int = 256, min_inliers: int | None = None,
+           sigma_consensus: bool = True) -> RobustResult:
     """Robustly estimate a transform from correspondences with outliers.
 
     See the module docstring for the algorithm: batched minimal samples,
@@ -711,6 +895,11 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
         Size of the random subset for the first scoring (used when N ≥ twice it).
     min_inliers : int, optional
         Fewest inliers of an acceptable model (default: ``model.min_samples``).
+    sigma_consensus : bool
+        Local optimisation and final fit with MAGSAC++'s marginalised weights
+        (``σ_max = threshold_px``; see :func:`run_ransac`); ``False`` for the
+        2θ/θ least squares and the 1.5θ Levenberg–Marquardt refinement.
+        Ignored by two-view models.
 
     Returns
     -------
@@ -760,7 +949,8 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     loop = run_ransac(est, thr, confidence=conf, max_trials=max_trials, rng=generator,
                       batch_size=batch_size, preemptive_points=preemptive_points,
                       lo_iterations=4 if local_optimization else 0,
-                      final_rounds=2 if refine else 0, min_inliers=min_inliers)
+                      final_rounds=2 if refine else 0, min_inliers=min_inliers,
+                      sigma_consensus=sigma_consensus)
     T = est.to_pixels(loop.model)
     # the loop's errors are those of T (normalisation is a similarity: distances scale)
     resid = np.sqrt(loop.errors_sq)
