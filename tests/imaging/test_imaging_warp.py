@@ -93,3 +93,39 @@ def test_degenerate_and_bad_transforms():
         canvas_bounds([(3, 3)], [])
     with pytest.raises(InputError, match="Canvas"):
         warp_region(np.zeros((4, 4)), np.eye(3), (0, 0, 4, 4))
+
+
+def test_box_beyond_the_horizon_is_masked_out():
+    # the image stays in front (w > 0 at its corners), but the box of its warped
+    # corners reaches past the horizon: those canvas pixels come from no source pixel
+    H = np.array([[1.0, 0.3159, 0.0], [-0.4973, 1.0, 0.0], [0.0026, 0.0261, 1.0]])
+    img = np.full((40, 60), 200, np.uint8)
+    canvas = canvas_bounds([img.shape], [H])
+    Hinv = np.linalg.inv(canvas.offset @ H)
+    ys, xs = np.mgrid[0:canvas.height, 0:canvas.width]
+    behind = (Hinv[2, 0] * xs + Hinv[2, 1] * ys + Hinv[2, 2]) <= 0
+    assert behind.any()  # the case under test
+    out = warp_image(img, H, canvas)
+    assert not out.mask[behind].any() and np.all(out.weight[behind] == 0)
+    corners = warped_corners(img.shape, H) - [canvas.x0, canvas.y0]
+    quad = cv2.contourArea(corners.astype(np.float32))
+    assert abs(out.mask.sum() - quad) < cv2.arcLength(corners.astype(np.float32), True)
+    assert np.all(out.image[out.mask] == 200) and np.all(out.image[~out.mask] == 0)
+
+
+def test_interpolated_weights_agree_with_explicit_maps(planar3):
+    # warpPerspective of the border-distance map against the distances computed from
+    # the source positions themselves (the path taken beyond a horizon)
+    from lacv.imaging.warp import _warp_by_maps
+
+    H = planar3.relative(0, 2)
+    img = planar3.images[0]
+    canvas = canvas_bounds([img.shape], [H])
+    fast = warp_image(img, H, canvas)
+    image, mask, weight = _warp_by_maps(img, np.linalg.inv(canvas.offset @ H),
+                                        canvas.width, canvas.height, cv2.INTER_LINEAR)
+    # masks differ at most on the outline (source positions within 1/32 px of the border)
+    assert (fast.mask != mask).sum() < 0.02 * mask.sum()
+    both = fast.mask & mask
+    assert np.abs(fast.weight[both] - weight[both]).max() < 0.5
+    assert np.abs(fast.image[both].astype(int) - image[both].astype(int)).max() <= 1

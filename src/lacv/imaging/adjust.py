@@ -276,6 +276,7 @@ class RotatingCamera:
                  focal_px: float) -> None:
         self.reference = reference
         self.N = N
+        self.N_inv = {k: np.linalg.inv(Nk) for k, Nk in N.items()}
         self.f0 = float(focal_px)
         self.centres = {k: ((s[1] - 1) / 2.0, (s[0] - 1) / 2.0) for k, s in shapes.items()}
         self.R0: dict[int, np.ndarray] = {}
@@ -296,6 +297,10 @@ class RotatingCamera:
         cx, cy = self.centres[k]
         return np.array([[f, 0.0, cx], [0.0, f, cy], [0.0, 0.0, 1.0]])
 
+    def _K_inv(self, k: int, f: float) -> np.ndarray:
+        cx, cy = self.centres[k]
+        return np.array([[1.0 / f, 0.0, -cx / f], [0.0, 1.0 / f, -cy / f], [0.0, 0.0, 1.0]])
+
     def x0(self) -> np.ndarray:
         return np.zeros(self.size)
 
@@ -308,12 +313,12 @@ class RotatingCamera:
         mats = {self.reference: np.eye(3)}
         for k, cols in self.columns.items():
             R = cv2.Rodrigues(x[cols])[0] @ self.R0[k]
-            mats[k] = Kr @ R @ np.linalg.inv(self._K(k, f))
+            mats[k] = Kr @ R @ self._K_inv(k, f)
         return mats
 
     def matrices(self, x: np.ndarray) -> dict[int, np.ndarray]:
         Nr = self.N[self.reference]
-        return {k: Nr @ T @ np.linalg.inv(self.N[k]) for k, T in self.pixel_matrices(x).items()}
+        return {k: Nr @ T @ self.N_inv[k] for k, T in self.pixel_matrices(x).items()}
 
     def derivatives(self, x: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         f = self.focal(x)
@@ -324,8 +329,8 @@ class RotatingCamera:
         for k, cols in self.columns.items():
             Rod, jac = cv2.Rodrigues(x[cols])
             R = Rod @ self.R0[k]
-            Ki_inv = np.linalg.inv(self._K(k, f))
-            Nk_inv = np.linalg.inv(self.N[k])
+            Ki_inv = self._K_inv(k, f)
+            Nk_inv = self.N_inv[k]
             lift = lambda D, Nk_inv=Nk_inv: Nr @ D @ Nk_inv  # noqa: E731
             d_rot = [lift(Kr @ (jac[m].reshape(3, 3) @ self.R0[k]) @ Ki_inv) for m in range(3)]
             # d/dφ of K_r R K_k⁻¹ with f = f₀ e^φ: f (dK R K⁻¹ − K R K⁻¹ dK K⁻¹)
@@ -384,7 +389,7 @@ def adjust_transforms(parametrisation: Any, links: Sequence[tuple[int, int, np.n
     # every correspondence in both directions, stacked once: source x̃ (normalised,
     # homogeneous), target (normalised), source and target images, the target's pixel
     # scale; the order (link by link, i -> j then j -> i) is that of the residual vector
-    src, dst, a_img, b_img = [], [], [], []
+    src, dst, a_img_k, b_img_k = [], [], [], []
     for i, j, pi, pj in links:
         if len(pi) == 0:
             continue
@@ -393,42 +398,50 @@ def adjust_transforms(parametrisation: Any, links: Sequence[tuple[int, int, np.n
         for a, b, ha, hb in ((i, j, hi, hj), (j, i, hj, hi)):
             src.append(ha)
             dst.append(hb[:, :2])
-            a_img.append(np.full(len(ha), a))
-            b_img.append(np.full(len(ha), b))
+            a_img_k.append(a)
+            b_img_k.append(b)
     if not src:
         raise DegenerateError("no correspondences to refine the transforms on")
     X = np.vstack(src)
     target = np.vstack(dst)
-    ia = np.concatenate(a_img)
-    ib = np.concatenate(b_img)
+    ia = np.repeat(a_img_k, [len(h) for h in src])
+    ib = np.repeat(b_img_k, [len(h) for h in src])
     images = sorted(N)
-    slot = {k: n for n, k in enumerate(images)}
-    sa = np.array([slot[k] for k in ia], dtype=np.intp)
-    sb = np.array([slot[k] for k in ib], dtype=np.intp)
-    scale = np.array([1.0 / N[k][0, 0] for k in images])[sb]
+    scale = np.concatenate([np.full(len(h), 1.0 / N[k][0, 0]) for h, k in zip(dst, b_img_k,
+                                                                             strict=True)])
+    bounds = np.cumsum([0] + [len(h) for h in src])
+    blocks = [(a, b, slice(bounds[d], bounds[d + 1]))
+              for d, (a, b) in enumerate(zip(a_img_k, b_img_k, strict=True))]
     m = 2 * len(X)
     by_source = {k: np.flatnonzero(ia == k) for k in images}
     by_target = {k: np.flatnonzero(ib == k) for k in images}
 
-    def transfer(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Residuals (m,); per correspondence ``(u, v)``, ``q = G_b T_a x̃`` and ``G_b / q_3``."""
+    def transfer(x: np.ndarray, full: bool) -> tuple[np.ndarray, ...]:
+        """Residuals (m,); with ``full``, also ``(u, v)``, ``q = G_b T_a x̃`` and ``G_b / q_3``."""
         mats = P.matrices(x)
-        T = np.array([mats[k] for k in images])
-        G = np.linalg.inv(T)
-        M = G[sb] @ T[sa]  # G_b T_a for each correspondence
-        q = np.matmul(M, X[:, :, np.newaxis])[:, :, 0]
+        inv = dict(zip(images, np.linalg.inv(np.array([mats[k] for k in images])),
+                       strict=True))
+        q = np.empty_like(X)
+        G = np.empty((len(X), 3, 3)) if full else None
+        for a, b, rows in blocks:  # one direction of one link: G_b T_a for all its points
+            q[rows] = X[rows] @ (inv[b] @ mats[a]).T
+            if G is not None:
+                G[rows] = inv[b]
         if np.any(np.abs(q[:, 2]) < 1e-12):
             raise DegenerateError("a correspondence is sent to infinity by the transforms")
         inv_q2 = 1.0 / q[:, 2]
         uv = q[:, :2] * inv_q2[:, np.newaxis]
         res = ((uv - target) * scale[:, np.newaxis]).ravel()
-        return res, uv, q, G[sb] * inv_q2[:, np.newaxis, np.newaxis]
+        if G is None:
+            return (res,)
+        G *= inv_q2[:, np.newaxis, np.newaxis]
+        return res, uv, q, G
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        return transfer(x)[0]
+        return transfer(x, False)[0]
 
     def jacobian(x: np.ndarray) -> np.ndarray:
-        _, uv, q, Gq = transfer(x)
+        _, uv, q, Gq = transfer(x, True)
         # a_u = (G_1 − u G_3) / q_3, a_v = (G_2 − v G_3) / q_3
         A = Gq[:, :2, :] - uv[:, :, np.newaxis] * Gq[:, 2:3, :]
         A *= scale[:, np.newaxis, np.newaxis]

@@ -4,11 +4,14 @@ A transform maps input pixels ``x`` to panorama coordinates ``x' ~ H x``
 (H&Z §2.3). The canvas is the smallest integer box containing every warped
 image corner, so no content is cropped; canvas pixel ``(0, 0)`` sits at
 panorama coordinates ``(x0, y0)``, i.e. the image goes through
-``T(-x0, -y0) H``. Resampling is inverse mapping: for each canvas pixel the
-source position ``H^{-1} x'`` is computed here and OpenCV's ``remap`` reads the
-pixel there, so the validity mask (source position inside the image) and the
-feathering weight (distance of the source position to the image border) come
-from the same map, exactly.
+``T(-x0, -y0) H``. Resampling is inverse mapping: for each canvas pixel
+OpenCV's ``warpPerspective`` reads the image at the source position
+``H^{-1} x'``. The feathering weight, the distance of the source position to
+the image border plus one, is the same warp of the image's border-distance map
+(built once per image, bilinear, zero outside), and the validity mask (source
+position inside the image) is where that weight is at least one. Where part of
+a box has no source position (``w <= 0`` beyond the horizon) the maps are
+computed here and read by ``remap``.
 
 Any ``lacv`` transform (an object with a 3×3 ``.matrix``) or a 3×3 array is
 accepted.
@@ -185,7 +188,8 @@ class Warped:
         Where the source position lies inside the input image.
     weight : (h, w) float32 ndarray
         Distance of the source position to the nearest image border, in
-        source pixels, plus one (zero outside the mask): the feathering weight.
+        source pixels, plus one (zero outside the mask): the feathering weight
+        (interpolated bilinearly from the source pixels' distances).
     x, y : int
         Canvas position of ``image[0, 0]``.
     """
@@ -230,33 +234,68 @@ def warp_region(image: Any, transform: Any, canvas: Canvas, *,
     if x_hi < x_lo or y_hi < y_lo:
         empty = np.zeros((0, 0), dtype=bool)
         return Warped(img[:0, :0], empty, empty.astype(np.float32), 0, 0)
-    # source positions of the box's pixels, H^{-1} x', in float32 (remap reads maps to 1/32
-    # pixel, so float32's 1e-4 px at these coordinates loses nothing), rows and columns
-    # broadcast instead of float64 full-size grids
-    Hinv = np.linalg.inv(H)
-    xs = np.arange(x_lo, x_hi + 1, dtype=np.float32)[np.newaxis, :]
-    ys = np.arange(y_lo, y_hi + 1, dtype=np.float32)[:, np.newaxis]
+    flag = _INTERPOLATION[interpolation]
+    box = np.array([[1.0, 0.0, -x_lo], [0.0, 1.0, -y_lo], [0.0, 0.0, 1.0]]) @ H
+    Hinv = np.linalg.inv(box)
+    bw, bh = x_hi - x_lo + 1, y_hi - y_lo + 1
+    box_corners = np.array([[0.0, 0.0, 1.0], [bw - 1, 0.0, 1.0], [bw - 1, bh - 1, 1.0],
+                            [0.0, bh - 1, 1.0]])
+    if np.all(box_corners @ Hinv[2] > 0):
+        # the usual case: the source positions H^{-1} x' have w > 0 over the whole box
+        # (w is affine in x'), so OpenCV's warpPerspective computes them (its own inverse
+        # map, to 1/32 pixel as remap) for the image and for the feathering weight, which
+        # is the border distance + 1 of the source image, built once and interpolated:
+        # bilinear interpolation of the distance is exact away from the diagonals of the
+        # image, and outside the image (border 0) it falls below 1 within a pixel, so
+        # weight >= 1 - eps is the validity mask (source position inside the image)
+        warped = cv2.warpPerspective(img, box, (bw, bh), flags=flag,
+                                     borderMode=cv2.BORDER_REPLICATE)
+        weight = cv2.warpPerspective(_border_weight(img.shape[:2]), box, (bw, bh),
+                                     flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                     borderValue=0.0)
+        mask = weight >= np.float32(1.0 - 1e-3)
+        weight *= mask
+    else:
+        warped, mask, weight = _warp_by_maps(img, Hinv, bw, bh, flag)
+    # zero outside the mask (OpenCV's masked copy; NumPy's broadcast over channels is slow)
+    warped = cv2.copyTo(warped, np.ascontiguousarray(mask).view(np.uint8))
+    return Warped(warped, mask, weight, x_lo, y_lo)
+
+
+def _border_weight(shape: tuple[int, int]) -> np.ndarray:
+    """``min(x, W - 1 - x, y, H - 1 - y) + 1`` at every pixel of an image, float32 (H, W)."""
+    h, w = shape
+    dx = np.arange(w, dtype=np.float32)
+    dy = np.arange(h, dtype=np.float32)
+    dx = np.minimum(dx, np.float32(w - 1) - dx)
+    dy = np.minimum(dy, np.float32(h - 1) - dy)
+    return np.minimum(dy[:, np.newaxis], dx[np.newaxis, :]) + np.float32(1.0)
+
+
+def _warp_by_maps(img: np.ndarray, Hinv: np.ndarray, bw: int, bh: int, flag: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Warp through explicit maps ``H^{-1} x'`` (float32) where some have ``w <= 0``.
+
+    Such canvas pixels come from no source pixel (every pixel of the image is
+    sent to ``w > 0``), and the mask leaves them out.
+    """
+    xs = np.arange(bw, dtype=np.float32)[np.newaxis, :]
+    ys = np.arange(bh, dtype=np.float32)[:, np.newaxis]
     c = Hinv.astype(np.float32)
     w = c[2, 0] * xs + (c[2, 1] * ys + c[2, 2])
-    map_x = c[0, 0] * xs + (c[0, 1] * ys + c[0, 2])
-    map_x /= w
-    map_y = c[1, 0] * xs + (c[1, 1] * ys + c[1, 2])
-    map_y /= w
-    h_src, w_src = img.shape[:2]
-    eps = np.float32(1e-3)
-    # distance to the nearest border: min(x, W-1-x, y, H-1-y)
-    dist = np.minimum(map_x, np.float32(w_src - 1) - map_x)
-    np.minimum(dist, map_y, out=dist)
-    np.minimum(dist, np.float32(h_src - 1) - map_y, out=dist)
-    mask = dist >= -eps
-    mask &= w > 0  # a canvas pixel behind the camera is no source pixel
-    weight = np.maximum(dist, np.float32(0.0), out=w)
-    weight += np.float32(1.0)
-    weight *= mask
-    warped = cv2.remap(img, map_x, map_y, _INTERPOLATION[interpolation],
-                       borderMode=cv2.BORDER_REPLICATE)
-    warped *= mask[:, :, np.newaxis] if warped.ndim == 3 else mask
-    return Warped(warped, mask, weight, x_lo, y_lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        map_x = (c[0, 0] * xs + (c[0, 1] * ys + c[0, 2])) / w
+        map_y = (c[1, 0] * xs + (c[1, 1] * ys + c[1, 2])) / w
+        h_src, w_src = img.shape[:2]
+        dist = np.minimum(np.minimum(map_x, np.float32(w_src - 1) - map_x),
+                          np.minimum(map_y, np.float32(h_src - 1) - map_y))
+        mask = (dist >= np.float32(-1e-3)) & (w > 0)
+    weight = np.where(mask, np.maximum(dist, 0) + np.float32(1.0), 0).astype(np.float32)
+    bad = ~np.isfinite(map_x) | ~np.isfinite(map_y)
+    map_x[bad] = -1e4
+    map_y[bad] = -1e4
+    warped = cv2.remap(img, map_x, map_y, flag, borderMode=cv2.BORDER_REPLICATE)
+    return warped, mask, weight
 
 
 def warp_image(image: Any, transform: Any, canvas: Canvas | None = None, *,
