@@ -413,8 +413,9 @@ def adjust_transforms(parametrisation: Any, links: Sequence[tuple[int, int, np.n
     blocks = [(a, b, slice(bounds[d], bounds[d + 1]))
               for d, (a, b) in enumerate(zip(a_img_k, b_img_k, strict=True))]
     m = 2 * len(X)
-    by_source = {k: np.flatnonzero(ia == k) for k in images}
-    by_target = {k: np.flatnonzero(ib == k) for k in images}
+    # for each image, its correspondences as source and as target, and their residual rows
+    by_source = {k: (r, _rows2(r)) for k in images for r in [np.flatnonzero(ia == k)]}
+    by_target = {k: (r, _rows2(r)) for k in images for r in [np.flatnonzero(ib == k)]}
 
     def transfer(x: np.ndarray, full: bool) -> tuple[np.ndarray, ...]:
         """Residuals (m,); with ``full``, also ``(u, v)``, ``q = G_b T_a x̃`` and ``G_b / q_3``."""
@@ -447,14 +448,12 @@ def adjust_transforms(parametrisation: Any, links: Sequence[tuple[int, int, np.n
         A *= scale[:, np.newaxis, np.newaxis]
         J = np.zeros((m, P.size))
         for k, (cols, D) in P.derivatives(x).items():
-            rows = by_source[k]  # ∂r/∂p = a · (∂T_a/∂p x̃)
-            if len(rows):
-                block = _chain_rule(A[rows], D, X[rows])
-                J[np.ix_(_rows2(rows), cols)] += block
-            rows = by_target[k]  # ∂r/∂p = −a · (∂T_b/∂p q)
-            if len(rows):
-                block = _chain_rule(A[rows], D, q[rows])
-                J[np.ix_(_rows2(rows), cols)] -= block
+            points, rows = by_source[k]  # ∂r/∂p = a · (∂T_a/∂p x̃)
+            if len(points):
+                J[rows[:, np.newaxis], cols] += _chain_rule(A[points], D, X[points])
+            points, rows = by_target[k]  # ∂r/∂p = −a · (∂T_b/∂p q)
+            if len(points):
+                J[rows[:, np.newaxis], cols] -= _chain_rule(A[points], D, q[points])
         return J
 
     x0 = P.x0()

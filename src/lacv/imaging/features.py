@@ -259,9 +259,9 @@ def _exact_knn(query: np.ndarray, train: np.ndarray, k: int
     """
     a = np.ascontiguousarray(query, np.float32)
     b = np.ascontiguousarray(train, np.float32)
-    inner = cv2.gemm(a, b, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
-    d2 = (np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :]
-          - 2.0 * inner)
+    d2 = cv2.gemm(a, b, -2.0, None, 0.0, flags=cv2.GEMM_2_T)  # −2 a·b, then in place
+    d2 += np.einsum("ij,ij->i", a, a)[:, None]
+    d2 += np.einsum("ij,ij->i", b, b)[None, :]
     np.maximum(d2, 0.0, out=d2)
     back = d2.argmin(axis=0).astype(np.intp)
     rows = np.arange(len(a))
