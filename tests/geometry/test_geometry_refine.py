@@ -107,3 +107,26 @@ def test_covariance_needs_redundancy():
     with pytest.raises(DegenerateError, match="redundancy"):
         _ = ref.covariance
     assert ref.lm.covariance_for(1.0).shape == (8, 8)
+
+
+def test_fast_lm_predicted_stop_saves_a_pass_but_not_accuracy():
+    from lacv.geometry.homogeneous import _hartley
+    from lacv.geometry.refine import _refine_homography_fast
+
+    rng = np.random.default_rng(8)
+    H = MODELS[0]
+    src = rng.uniform(0, 640, (300, 2))
+    dst = H(src) + rng.normal(0, 1.0, (300, 2))
+    sn, Ts = _hartley(src)
+    dn, Td = _hartley(dst)
+    X, D = np.vstack([sn.T, np.ones(300)]), dn.T
+    H0 = Td @ Homography.from_points(src, dst).matrix @ np.linalg.inv(Ts)
+
+    def cost(Hn):
+        p = Hn @ X
+        return float(np.sum((p[:2] / p[2] - D) ** 2))
+
+    full = _refine_homography_fast(H0, X, D, ftol=1e-12, max_iterations=50)
+    quick = _refine_homography_fast(H0, X, D, ftol=1e-6, predicted_stop=True)
+    assert cost(full) <= cost(quick) <= cost(full) * (1 + 2e-6)
+    assert cost(quick) < cost(H0 / H0.flat[np.argmax(np.abs(H0))]) * (1 - 1e-6)

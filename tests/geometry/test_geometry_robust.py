@@ -17,7 +17,7 @@ from lacv.geometry import (
     required_trials,
     run_ransac,
 )
-from lacv.geometry.robust import draw_samples
+from lacv.geometry.robust import draw_samples, sigma_loss, sigma_weights
 from lacv.geometry.synthetic import make_correspondences
 from lacv_testing import shared_data
 
@@ -145,6 +145,81 @@ def test_generic_loop_raises_with_statistics():
         run_ransac(LineEstimator(rng.uniform(0, 100, (30, 2))), 1e-6, max_trials=100, rng=0,
                    min_inliers=5)
     assert info.value.stats["best_inliers"] < 5
+
+
+def test_generic_loop_sigma_consensus_without_refine_weighted():
+    # a model without refine_weighted: the IRLS rounds use weighted fit_nonminimal
+    rng = np.random.default_rng(1)
+    pts, n_out = _line_data(rng)
+    est = LineEstimator(pts)
+    res = run_ransac(est, 0.05, confidence=0.99, rng=2, preemptive_points=16,
+                     sigma_consensus=True)
+    a, b, c = res.model / -res.model[1]
+    assert a == pytest.approx(0.5, abs=0.01) and c == pytest.approx(2.0, abs=0.05)
+    assert not res.inliers[:n_out].any() and res.inliers[n_out:].all()
+    assert est.calls["refine"] == 0 and est.calls["fit_nonminimal"] > 0
+
+
+# --------------------------------------------------------------------------- sigma consensus
+
+
+def test_sigma_weights_are_the_marginal_density_of_magsac_plus_plus():
+    from math import gamma
+
+    from scipy.integrate import quad
+
+    from lacv.geometry.robust import _SIGMA_DOF, _SIGMA_K
+
+    # k is the 0.99 quantile of the chi distribution with 4 degrees of freedom
+    assert _SIGMA_DOF == 4 and _SIGMA_K == pytest.approx(3.6437, abs=1e-4)
+    nu, k, smax = _SIGMA_DOF, _SIGMA_K, 2.0
+    c = 1.0 / (2 ** (nu / 2) * gamma(nu / 2))
+
+    def marginal(r):  # (1/σmax) ∫_{r/k}^{σmax} g(r | σ) dσ, g the chi density at σ
+        g = lambda s: 2 * c * s ** -nu * r ** (nu - 1) * np.exp(-r * r / (2 * s * s))  # noqa: E731
+        return quad(g, r / k, smax)[0] / smax
+
+    r = np.array([0.3, 1.0, 2.0, 4.0, 6.0])
+    expected = np.array([marginal(x) for x in r])
+    w = sigma_weights(r ** 2, smax)
+    # proportional to the marginal density, 1 at zero, to 2e-4 (table resolution)
+    np.testing.assert_allclose(w / w[0], expected / expected[0], rtol=1e-3, atol=2e-4)
+    assert sigma_weights(np.zeros(1), smax)[0] == 1.0
+    assert np.all(np.diff(w) < 0)
+    # zero from k σmax on, and for points at infinity or undefined
+    beyond = np.array([(k * smax) ** 2 * 1.001, 1e30, np.inf, np.nan])
+    np.testing.assert_array_equal(sigma_weights(beyond, smax), 0.0)
+    # a checker that cannot pass by accident: a Gaussian weight is not this density
+    assert not np.allclose(w / w[0], np.exp(-r ** 2 / (2 * smax ** 2)), rtol=1e-2)
+
+
+def test_sigma_loss_is_the_integral_of_the_weights():
+    # IRLS weight of a loss: w(r) = ρ'(r) / r, with ρ in units of σmax²
+    smax = 3.0
+    r = np.linspace(1.0, 10.0, 12)
+    h = 0.1  # the tables are nearest-entry: steps well above their 0.007 px² spacing
+    d = (sigma_loss((r + h) ** 2, smax) - sigma_loss((r - h) ** 2, smax)) / (2 * h)
+    np.testing.assert_allclose(d * smax ** 2, r * sigma_weights(r ** 2, smax), rtol=2e-2,
+                               atol=2e-3)
+    # constant (the plateau) beyond k σmax, zero at zero, and nan counts as the plateau
+    far = sigma_loss(np.array([1e4, np.inf, np.nan]), smax)
+    assert far[0] == far[1] == far[2] > sigma_loss(np.array([81.0]), smax)[0] > 0
+    assert sigma_loss(np.zeros(1), smax)[0] == 0.0
+
+
+def test_sigma_consensus_lowers_the_marginal_loss_and_keeps_ml_accuracy():
+    scene = make_correspondences("homography", 600, 0.5, rng=11)
+    on = ransac(scene.src, scene.dst, rng=3)
+    off = ransac(scene.src, scene.dst, rng=3, sigma_consensus=False)
+    loss_on = sigma_loss(on.residuals_px ** 2, 3.0).sum()
+    loss_off = sigma_loss(off.residuals_px ** 2, 3.0).sum()
+    assert loss_on < loss_off
+    # on Gaussian noise both are within a few per cent of the ML fit on the true inliers
+    tr = scene.is_inlier
+    ml = Homography.from_points(scene.src[tr], scene.dst[tr], refine=True)
+    assert scene.corner_error(on.model) < 1.15 * scene.corner_error(ml) + 0.02
+    assert scene.corner_error(off.model) < 1.15 * scene.corner_error(ml) + 0.02
+    np.testing.assert_array_equal(on.inliers, on.residuals_px <= 3.0)
 
 
 # --------------------------------------------------------------------------- transforms
