@@ -704,3 +704,34 @@ def _refine_homography_fast(H0: np.ndarray, X: np.ndarray, dst: np.ndarray, *,
                 mu *= nu
                 nu *= 2.0
     return h.reshape(3, 3)
+
+
+def _homography_gauss_newton_step(H0: np.ndarray, X: np.ndarray, dst: np.ndarray,
+                                  weights: np.ndarray | None = None) -> np.ndarray:
+    """One (weighted) Gauss–Newton step on the transfer error from ``H0``; returns H.
+
+    ``(JᵀWJ + εD) δ = −JᵀWr`` with the normal equations of
+    :func:`_homography_normal_equations` (``X`` (3, N) homogeneous, ``dst``
+    (2, N)) and a tiny diagonal ``εD`` (``ε = 10⁻⁹``) against an exactly
+    singular system; the largest entry of ``H0`` is held fixed. The step is
+    not verified here: the robust estimator's IRLS rounds keep it only when
+    the robust loss falls. ``H0`` comes back when the system cannot be solved.
+    """
+    k = int(np.argmax(np.abs(H0)))
+    h = H0.ravel() / H0.flat[k]
+    free = np.delete(np.arange(9), k)
+    Z = _moment_rows(X[0], X[1])
+    buf = np.empty((9, X.shape[1]))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        cost, A9, g9 = _homography_normal_equations(h, X, dst, Z, buf, weights)
+        if not np.isfinite(cost):
+            return H0
+        A, g = A9[np.ix_(free, free)], g9[free]
+        A.flat[::9] += 1e-9 * np.diag(A)
+        try:
+            step = np.linalg.solve(A, -g)
+        except np.linalg.LinAlgError:
+            return H0
+    out = h.copy()
+    out[free] += step
+    return out.reshape(3, 3)
