@@ -16,9 +16,13 @@ from lacv.geometry.epipolar import (
 )
 from lacv.geometry.epipolar.fundamental import (
     _MIX9,
+    _design_rows,
     _null_space_7x9,
+    _oriented_mask,
+    _oriented_rows,
     _real_cubic_roots,
     _seven_point_batch,
+    _seven_point_models,
 )
 from lacv.geometry.homogeneous import normalize_points
 from lacv.imaging.twoview_scene import twoview_points
@@ -164,9 +168,9 @@ def test_seven_point_bad_input():
         seven_point(s.x1[:6], s.x2[:6])
 
 
-def _span_gap(F1, F2, ref):
-    """Largest distance between the projectors onto span(F1, F2) and onto the rows of ``ref``."""
-    N = np.stack([F1.reshape(-1, 9), F2.reshape(-1, 9)], axis=1)  # (B, 2, 9)
+def _span_gap(F, ref):
+    """Largest distance between the projectors onto the rows of ``F`` (2, 9, B) and of ``ref``."""
+    N = F.transpose(2, 0, 1)  # (B, 2, 9)
     P = np.swapaxes(N, 1, 2) @ N
     return np.abs(P - np.swapaxes(ref, 1, 2) @ ref).max(axis=(1, 2))
 
@@ -179,22 +183,22 @@ def test_null_space_7x9_matches_svd_including_the_qr_fallback():
     # columns) although the system has rank 7, so the LU route cannot serve them
     Am[:5, :, 1] = Am[:5, :, 0]
     A = Am @ _MIX9.T
-    F1, F2, ok = _null_space_7x9(Am)
+    F, ok = _null_space_7x9(Am)
     assert ok.all()
     ref = np.linalg.svd(A)[2][:, 7:]  # (B, 2, 9): the SVD's null space
-    assert _span_gap(F1, F2, ref).max() < 1e-10
+    assert _span_gap(F, ref).max() < 1e-10
     # orthonormal basis
-    n = np.stack([F1.reshape(-1, 9), F2.reshape(-1, 9)], axis=1)
+    n = F.transpose(2, 0, 1)
     assert np.abs(n @ np.swapaxes(n, 1, 2) - np.eye(2)).max() < 1e-12
     # the checker sees a wrong span
-    assert _span_gap(F1, np.roll(F2, 1, axis=0), ref).max() > 1e-3
+    assert _span_gap(np.roll(F, 1, axis=2), ref).max() > 1e-3
 
 
 def test_null_space_7x9_flags_rank_six():
     rng = np.random.default_rng(4)
     A = rng.normal(size=(6, 7, 9))
     A[:, 6] = A[:, 0] + 2.0 * A[:, 1]  # rank 6: a three-dimensional null space
-    _, _, ok = _null_space_7x9(A @ _MIX9)
+    _, ok = _null_space_7x9(A @ _MIX9)
     assert not ok.any()
 
 
@@ -214,3 +218,28 @@ def test_seven_point_vertical_rectified_rig():
     Ki = np.linalg.inv(K)
     ref = Ki.T @ np.array([[0.0, 0, 0.4], [0, 0, 0], [-0.4, 0, 0]]) @ Ki
     assert min(same_up_to_sign(F, ref) for F in Fs) < 1e-6
+
+
+def test_oriented_rows_agrees_with_oriented_mask():
+    rng = np.random.default_rng(6)
+    # random rank-2 matrices against samples of a real scene: some pass, most do not
+    U = np.linalg.qr(rng.normal(size=(400, 3, 3)))[0]
+    V = np.linalg.qr(rng.normal(size=(400, 3, 3)))[0]
+    F = U @ np.diag([1.0, 0.5, 0.0]) @ np.swapaxes(V, 1, 2)
+    s = twoview_points(140, noise_px=0.0, rng=7)
+    n1, _ = normalize_points(s.x1)
+    n2, _ = normalize_points(s.x2)
+    smp = np.stack([rng.choice(140, 7, replace=False) for _ in range(400)])
+    slow = _oriented_mask(F, n1[smp], n2[smp])  # the reference
+    fast = _oriented_rows(F.reshape(1, 400, 9).transpose(0, 2, 1), n1[smp].transpose(2, 1, 0),
+                          n2[smp].transpose(2, 1, 0))[0]
+    np.testing.assert_array_equal(fast, slow)
+    assert 0.02 < slow.mean() < 0.98  # the test keeps some and rejects others
+    # the solver's solutions are all oriented, and the models path returns exactly them
+    smp = np.stack([rng.choice(140, 7, replace=False) for _ in range(300)])
+    Fs, valid = _seven_point_batch(n1[smp], n2[smp])
+    owner = np.nonzero(valid)[0]
+    assert valid.any() and _oriented_mask(Fs[valid], n1[smp][owner], n2[smp][owner]).all()
+    Am = _design_rows(n1[smp], n2[smp]) @ _MIX9
+    M = _seven_point_models(Am, n1[smp].transpose(2, 1, 0), n2[smp].transpose(2, 1, 0))
+    np.testing.assert_allclose(M, Fs[valid], atol=1e-15)

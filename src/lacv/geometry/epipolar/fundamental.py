@@ -223,14 +223,7 @@ def _eight_point_batch(x1n: np.ndarray, x2n: np.ndarray, weights: np.ndarray | N
 # --------------------------------------------------------------------------- seven-point
 
 
-def _det3(M: np.ndarray) -> np.ndarray:
-    """Determinants of a stack of 3×3 matrices by the rule of Sarrus (no LAPACK, no pivoting)."""
-    return (M[..., 0, 0] * (M[..., 1, 1] * M[..., 2, 2] - M[..., 1, 2] * M[..., 2, 1])
-            - M[..., 0, 1] * (M[..., 1, 0] * M[..., 2, 2] - M[..., 1, 2] * M[..., 2, 0])
-            + M[..., 0, 2] * (M[..., 1, 0] * M[..., 2, 1] - M[..., 1, 1] * M[..., 2, 0]))
-
-
-_THIRDS = np.arange(3) * (2.0 * np.pi / 3.0)
+_THIRDS = (np.arange(3) * (2.0 * np.pi / 3.0))[:, None]
 
 
 def _real_cubic_roots(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
@@ -251,6 +244,17 @@ def _real_cubic_roots(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
     valid : (B, 3) ndarray of bool
         The second and third roots exist only when ``Δ ≤ 0``.
     """
+    t, valid = _real_cubic_roots_t(p2, p1, p0)
+    return t.T, valid.T
+
+
+def _real_cubic_roots_t(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_real_cubic_roots` with the roots along the first axis: ``(3, B)`` each.
+
+    (Arrays whose long axis is last: NumPy's element-wise loops are then
+    long and contiguous, several times faster than over ``(B, 3)``.)
+    """
     P = p1 - p2 * p2 / 3.0
     Q = 2.0 * p2 ** 3 / 27.0 - p2 * p1 / 3.0 + p0
     D = (0.5 * Q) ** 2 + (P / 3.0) ** 3
@@ -264,17 +268,15 @@ def _real_cubic_roots(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
     arg = np.where(neg, 1.5 * Q / Pn * np.sqrt(-3.0 / Pn), 0.0)
     theta = np.arccos(np.clip(arg, -1.0, 1.0)) / 3.0
     m = np.where(neg, 2.0 * np.sqrt(-Pn / 3.0), 0.0)
-    y_three = m[:, None] * np.cos(theta[:, None] - _THIRDS)
-    y = np.where(one[:, None], y_one[:, None], y_three)
-    t = y - p2[:, None] / 3.0
+    y = np.where(one, y_one, m * np.cos(theta - _THIRDS))  # (3, B)
+    t = y - p2 / 3.0
     # one Newton step on t³ + p2 t² + p1 t + p0
-    a2, a1, a0 = p2[:, None], p1[:, None], p0[:, None]
-    f = ((t + a2) * t + a1) * t + a0
-    df = (3.0 * t + 2.0 * a2) * t + a1
+    f = ((t + p2) * t + p1) * t + p0
+    df = (3.0 * t + 2.0 * p2) * t + p1
     df_ok = df != 0
     t = np.where(df_ok, t - f / np.where(df_ok, df, 1.0), t)
     valid = np.ones(t.shape, dtype=bool)
-    valid[:, 1:] = ~one[:, None]
+    valid[1:] = ~one
     return t, valid
 
 
@@ -287,10 +289,13 @@ _MIX9 = np.linalg.qr(np.random.default_rng(7).normal(size=(9, 9)))[0]
 #: other samples go to the Householder QR, which also judges their rank
 _LU_LOG_RATIO = np.log(1e-9)
 _LU_GROWTH = 1e4
+#: the four values of t at which det(t F₁ + F₂) is evaluated
+_T4 = np.array([0.0, 1.0, -1.0, 2.0])[:, None, None]
 
 
-def _null_space_7x9(Am: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""An orthonormal basis ``F₁, F₂`` of the null space of each 7×9 system, and rank flags.
+def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    r"""An orthonormal basis of the null space of each 7×9 system, and rank flags.
 
     The systems come with their unknowns mixed by a fixed orthogonal ``P``
     (:data:`_MIX9`): ``Am = A P = [A₁ | A₂]`` (7×7 and 7×2), whose null space
@@ -307,49 +312,73 @@ def _null_space_7x9(Am: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     ----------
     Am : (B, 7, 9) ndarray
         Design rows times :data:`_MIX9`.
+    log_rows : (B,) ndarray, optional
+        ``Σ log‖rowsᵢ of A₁‖`` when the caller has them (precomputed per point).
 
     Returns
     -------
-    F1, F2 : (B, 3, 3) ndarray
+    F : (2, 9, B) ndarray
+        The two basis vectors ``vec(F₁)``, ``vec(F₂)`` (row-major ``vec``),
+        samples along the last axis.
     rank_ok : (B,) ndarray of bool
     """
     B = Am.shape[0]
     A1 = Am[:, :, :7]
     # Hadamard: |det A₁| ≤ Π‖rows‖; a ratio near rounding means A₁ (nearly) singular
     sign, logdet = np.linalg.slogdet(A1)
-    bound = 0.5 * np.log(np.maximum(np.einsum("bij,bij->bi", A1, A1), 1e-300)).sum(axis=1)
-    lu = (sign != 0) & (logdet - bound > _LU_LOG_RATIO)
-    X = np.linalg.solve(np.where(lu[:, None, None], A1, np.eye(7)), Am[:, :, 7:])  # (B, 7, 2)
+    if log_rows is None:
+        log_rows = 0.5 * np.log(np.maximum(np.einsum("bij,bij->bi", A1, A1), 1e-300)).sum(1)
+    lu = (sign != 0) & (logdet - log_rows > _LU_LOG_RATIO)
+    if not lu.all():
+        A1 = np.where(lu[:, None, None], A1, np.eye(7))
+    X = np.linalg.solve(A1, Am[:, :, 7:])  # (B, 7, 2)
     redo = ~(lu & (np.abs(X).max(axis=(1, 2)) <= _LU_GROWTH))  # NaN and inf too
-    N = np.empty((B, 2, 9))  # the two null vectors as rows, mixed coordinates
-    N[:, :, :7] = -np.swapaxes(X, 1, 2)
-    N[:, :, 7:] = np.eye(2)
+    N = np.empty((2, 9, B))  # the two null vectors, mixed coordinates, samples last
+    np.negative(X.transpose(2, 1, 0), out=N[:, :7])
+    N[:, 7:] = np.eye(2)[:, :, None]
     rank_ok = np.ones(B, dtype=bool)
     if redo.any():
         k = np.flatnonzero(redo)
         Qm, Rm = np.linalg.qr(np.swapaxes(Am[k], 1, 2), mode="complete")  # Qm (k, 9, 9)
-        N[k] = np.swapaxes(Qm[:, :, 7:], 1, 2)
+        N[:, :, k] = Qm[:, :, 7:].transpose(2, 1, 0)
         diag = np.abs(np.diagonal(Rm, axis1=1, axis2=2))  # (k, 7)
         rank_ok[k] = diag.min(axis=1) > _NULLITY_RTOL * diag.max(axis=1)
-    n1, n2 = N[:, 0], N[:, 1]
-    n1 /= np.sqrt(np.einsum("bi,bi->b", n1, n1))[:, None]
-    n2 -= np.einsum("bi,bi->b", n1, n2)[:, None] * n1
-    n2 /= np.sqrt(np.einsum("bi,bi->b", n2, n2))[:, None]
-    # back to F's own unknowns: rows times Pᵀ, all 2B of them in one product
-    F = (N.reshape(2 * B, 9) @ _MIX9.T).reshape(B, 2, 3, 3)
-    return F[:, 0], F[:, 1], rank_ok
+    n1, n2 = N[0], N[1]
+    n1 /= np.sqrt((n1 * n1).sum(axis=0))
+    n2 -= (n1 * n2).sum(axis=0) * n1
+    n2 /= np.sqrt((n2 * n2).sum(axis=0))
+    # back to F's own unknowns: one product per vector
+    return _MIX9 @ N, rank_ok
 
 
-def _seven_point_rows(Am: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _det3_rows(g: np.ndarray) -> np.ndarray:
+    """Determinants of 3×3 matrices stored as rows ``g[..., 0:9, :]`` (row-major), batched last."""
+    g0, g1, g2, g3, g4, g5, g6, g7, g8 = (g[..., i, :] for i in range(9))
+    return g0 * (g4 * g8 - g5 * g7) - g1 * (g3 * g8 - g5 * g6) + g2 * (g3 * g7 - g4 * g6)
+
+
+def _seven_point_solve(Am: np.ndarray, x1: np.ndarray, x2: np.ndarray,
+                       log_rows: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Seven-point solutions of ``B`` mixed design systems ``Am = A P`` (B, 7, 9).
 
-    Returns ``F`` (B, 3, 3, 3), up to three unit-norm solutions per sample,
-    and ``valid`` (B, 3): real roots of a rank-7 system with a proper cubic
-    (see :func:`_seven_point_batch`); the orientation test is not applied.
+    ``x1``, ``x2`` are the samples' points as ``(2, 7, B)`` (coordinate, point,
+    sample) for the oriented epipolar constraint. Everything after the LU
+    solve works on arrays with the samples along the last axis, and only the
+    solutions that exist (a real root of a rank-7 system with a proper
+    cubic) are built and tested for orientation.
+
+    Returns
+    -------
+    F : (9, M) ndarray
+        The valid, oriented unit-norm solutions (``vec`` row-major), sample
+        by sample.
+    sample, root : (M,) ndarray of int
+        Which sample and which root of its cubic each one is.
     """
-    F1, F2, rank_ok = _null_space_7x9(Am)
+    (F1, F2), rank_ok = _null_space_7x9(Am, log_rows)
     # f(t) = det(t F1 + F2) at t = 0, 1, -1, 2, all four in one evaluation
-    f0, fp, fm, f2 = _det3(np.stack([F2, F1 + F2, F2 - F1, 2.0 * F1 + F2]))
+    f0, fp, fm, f2 = _det3_rows(F2 + _T4 * F1)
     c0 = f0
     c2 = 0.5 * (fp + fm) - f0
     odd = 0.5 * (fp - fm)  # c3 + c1
@@ -364,26 +393,61 @@ def _seven_point_rows(Am: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p2 = np.where(use_t, c2, c1) * inv
     p1 = np.where(use_t, c1, c2) * inv
     p0 = np.where(use_t, c0, c3) * inv
-    r, real = _real_cubic_roots(p2, p1, p0)
+    r, real = _real_cubic_roots_t(p2, p1, p0)  # (3, B)
+    valid = real & (rank_ok & cubic_ok)
+    # only the existing solutions are built and tested, sample by sample: (9, M)
+    b, k = np.nonzero(valid.T)
+    use = use_t[b]
+    a = np.where(use, r[k, b], 1.0)
+    c = np.where(use, 1.0, r[k, b])
     # t-form: F = t F1 + F2;  s-form: F = F1 + s F2
-    a = np.where(use_t[:, None], r, 1.0)[:, :, None, None]
-    b = np.where(use_t[:, None], 1.0, r)[:, :, None, None]
-    Fa = _unit(a * F1[:, None] + b * F2[:, None])
-    return Fa, real & (rank_ok & cubic_ok)[:, None]
+    F = a * F1[:, b] + c * F2[:, b]
+    F /= np.sqrt((F * F).sum(axis=0))
+    ok = _oriented_rows(F[None], x1[:, :, b], x2[:, :, b])[0]
+    return F[:, ok], b[ok], k[ok]
 
 
-def _seven_point_models(Am: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+def _oriented_rows(F: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    r"""The oriented epipolar constraint (:func:`_oriented_mask`) in the samples-last layout.
+
+    ``F`` (K, 9, B) solutions, ``x1``, ``x2`` (2, n, B) the samples' points;
+    returns ``(K, B)``.
+    """
+    f = [F[:, i, None, :] for i in range(9)]  # (K, 1, B) each
+    # e₂ ⟂ every column of F: the largest of the three cross products of columns
+    c01 = (f[3] * f[7] - f[6] * f[4], f[6] * f[1] - f[0] * f[7], f[0] * f[4] - f[3] * f[1])
+    c02 = (f[3] * f[8] - f[6] * f[5], f[6] * f[2] - f[0] * f[8], f[0] * f[5] - f[3] * f[2])
+    c12 = (f[4] * f[8] - f[7] * f[5], f[7] * f[2] - f[1] * f[8], f[1] * f[5] - f[4] * f[2])
+    n01 = c01[0] ** 2 + c01[1] ** 2 + c01[2] ** 2
+    n02 = c02[0] ** 2 + c02[1] ** 2 + c02[2] ** 2
+    n12 = c12[0] ** 2 + c12[1] ** 2 + c12[2] ** 2
+    use02 = (n02 > n01) & (n02 >= n12)
+    use12 = (n12 > n01) & (n12 > n02)
+    ex, ey, ez = (np.where(use12, z, np.where(use02, y, x)) for x, y, z in zip(c01, c02, c12,
+                                                                               strict=True))
+    u1, v1 = x1[0], x1[1]  # (n, B)
+    u2, v2 = x2[0], x2[1]
+    # F x̃1 and (e2 × x̃2) · (F x̃1): (K, n, B)
+    l0 = f[0] * u1 + f[1] * v1 + f[2]
+    l1 = f[3] * u1 + f[4] * v1 + f[5]
+    l2 = f[6] * u1 + f[7] * v1 + f[8]
+    sig = (ey - ez * v2) * l0 + (ez * u2 - ex) * l1 + (ex * v2 - ey * u2) * l2
+    lo, hi = sig.min(axis=1), sig.max(axis=1)
+    # a point on the epipole itself has no sign; it neither confirms nor breaks the constraint
+    tol = 1e-12 * np.maximum(hi, -lo)
+    return (lo >= -tol) | (hi <= tol)
+
+
+def _seven_point_models(Am: np.ndarray, x1: np.ndarray, x2: np.ndarray,
+                        log_rows: np.ndarray | None = None) -> np.ndarray:
     """The valid, oriented seven-point solutions of a batch, stacked: ``(M, 3, 3)``.
 
     ``Am`` (B, 7, 9) are the samples' design rows times :data:`_MIX9`, ``x1``,
-    ``x2`` (B, 7, 2) their points (for the oriented epipolar constraint). Only the solutions that
-    pass the cheap tests reach the orientation test (the robust fit's path).
+    ``x2`` (2, 7, B) their points (the robust fit's path; see
+    :func:`_seven_point_solve`).
     """
-    F, valid = _seven_point_rows(Am)
-    owner, k = np.nonzero(valid)
-    M = F[owner, k]
-    ok = _oriented_mask(M, x1[owner], x2[owner])
-    return M[ok]
+    F = _seven_point_solve(Am, x1, x2, log_rows)[0]
+    return np.ascontiguousarray(F.T).reshape(-1, 3, 3)
 
 
 def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -417,9 +481,14 @@ def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.n
     leading coefficient happens; they come in closed form
     (:func:`_real_cubic_roots`).
     """
-    Fa, valid = _seven_point_rows(_design_rows(x1, x2) @ _MIX9)
-    valid &= _oriented_ok(Fa, x1, x2)
-    return Fa, valid
+    B = x1.shape[0]
+    F, b, k = _seven_point_solve(_design_rows(x1, x2) @ _MIX9, x1.transpose(2, 1, 0),
+                                 x2.transpose(2, 1, 0))
+    out = np.zeros((B, 3, 3, 3))
+    out[b, k] = F.T.reshape(-1, 3, 3)
+    valid = np.zeros((B, 3), dtype=bool)
+    valid[b, k] = True
+    return out, valid
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -235,7 +235,7 @@ class Fundamental(_EpipolarMatrix):
     @classmethod
     def robust_fit(cls, x1: Any, x2: Any, threshold_px: float = 1.0, confidence: float = 0.999,
                    max_trials: int = 10000, rng: Any = None, *, local_optimization: bool = True,
-                   refine: bool = True, batch_size: int = 128, preemptive_points: int = 256,
+                   refine: bool = True, batch_size: int = 256, preemptive_points: int = 256,
                    min_inliers: int | None = None) -> Any:
         r"""``F`` from correspondences with outliers (RANSAC, see the module docstring).
 
@@ -248,7 +248,8 @@ class Fundamental(_EpipolarMatrix):
         confidence, max_trials, rng, local_optimization, refine : optional
         batch_size, preemptive_points, min_inliers : optional
             As :func:`lacv.geometry.ransac` (``min_inliers`` defaults to 8 and
-            ``batch_size`` to 128: seven-point batches amortise numpy's per-call cost).
+            ``batch_size`` to 256: seven-point batches amortise numpy's per-call cost; larger ones
+            pay more in page faults of their temporaries than they save).
 
         Returns
         -------
@@ -336,7 +337,7 @@ class Essential(_EpipolarMatrix):
     @classmethod
     def robust_fit(cls, x1: Any, x2: Any, K1: Any, K2: Any, threshold_px: float = 1.0,
                    confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
-                   local_optimization: bool = True, refine: bool = True, batch_size: int = 128,
+                   local_optimization: bool = True, refine: bool = True, batch_size: int = 256,
                    preemptive_points: int = 256, min_inliers: int | None = None,
                    solver: str = "seven-point") -> Any:
         r"""``E`` from correspondences with outliers, cameras known (RANSAC).
@@ -453,6 +454,9 @@ class _TwoViewEstimator:
         self.rows = _design_rows(self.w1, self.w2)  # (N, 9): x̂2ᵀ F x̂1 = rows · vec(F)
         self.rows_t = np.ascontiguousarray(self.rows.T)  # (9, N) for batched scoring
         self.rows_mixed = self.rows @ _MIX9  # the seven-point solver's mixed unknowns
+        # log‖row‖ over the first seven mixed unknowns (the seven-point solver's rank test)
+        self.log_rows7 = 0.5 * np.log(np.maximum(
+            np.einsum("ni,ni->n", self.rows_mixed[:, :7], self.rows_mixed[:, :7]), 1e-300))
         # pixel lines from working-frame ones: (F_px x1)₁,₂ = B₂ (F x̂1)₁,₂, B = A[:2, :2]ᵀ
         self.B1 = np.ascontiguousarray(A1[:2, :2].T)
         self.B2 = np.ascontiguousarray(A2[:2, :2].T)
@@ -509,7 +513,9 @@ class _TwoViewEstimator:
         if self.sample_size == 5:
             E, ok = five_point_batch(self.w1[samples], self.w2[samples])
             return E[ok]
-        M = _seven_point_models(self.rows_mixed[samples], self.w1[samples], self.w2[samples])
+        st = samples.T
+        M = _seven_point_models(self.rows_mixed[samples], self.c1[:2, st], self.c2[:2, st],
+                                self.log_rows7[samples].sum(axis=1))
         if self.essential and M.shape[0]:
             M = project_to_essential(M)
         return M
