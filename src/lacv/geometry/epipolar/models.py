@@ -633,7 +633,8 @@ class _TwoViewEstimator:
         # the start (Sampson-reweighted eight-point) is within a fraction of a per cent of
         # the optimum, so a loose ftol stops after two or three steps
         M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 10,
-                              essential=self.essential, cauchy_px=scale, ftol=_POLISH_FTOL)
+                              essential=self.essential, cauchy_px=scale, ftol=_POLISH_FTOL,
+                              predicted_stop=True)
         return _unit(M)
 
 

@@ -288,8 +288,8 @@ def _sampson_J(r: np.ndarray, a: np.ndarray, b: np.ndarray, D: np.ndarray, h1: n
 def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarray,
                    Q2: np.ndarray, max_iterations: int, *, essential: bool = False,
                    cauchy_px: float | None = None, ftol: float = 1e-8,
-                   xtol: float = 1e-10, gtol: float = 1e-14, mu0: float = 1e-3
-                   ) -> tuple[np.ndarray, Any]:
+                   xtol: float = 1e-10, gtol: float = 1e-14, mu0: float = 1e-3,
+                   predicted_stop: bool = False) -> tuple[np.ndarray, Any]:
     r"""LM on the Sampson error in a working frame (``essential``: ``s = 1``, ``ω_v,z = 0``).
 
     The orthonormal representation is *re-centred* after every accepted
@@ -307,13 +307,21 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
     scale (:func:`_cauchy`), which lets near-inliers count a little and
     keeps far points from pulling.
 
+    Two shortcuts save evaluations without changing where it stops by more
+    than ``ftol``: an accepted step that met ``ftol`` ends the loop before
+    the next linearisation, and with ``predicted_stop`` a step whose
+    predicted decrease ``½hᵀ(μDh − Jᵀr)`` is below ``ftol·cost`` is not
+    tried at all (near the minimum the model's prediction is accurate; the
+    robust fit's polish uses it).
+
     Returns
     -------
     F : (3, 3) ndarray
         The refined matrix (not normalised).
     result : lacv.geometry.refine.LMResult
         ``x`` is ``(0, …, 0, s)``: the local coordinates of the final matrix
-        in its own re-centred frame.
+        in its own re-centred frame; ``jacobian`` is that of the last
+        linearisation (one step back when ``ftol`` ended the loop).
     """
     from lacv.geometry.refine import LMResult
 
@@ -360,18 +368,24 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
         if np.linalg.norm(h) <= xtol * (abs(s) + xtol):
             converged, message = True, "step below xtol"
             break
+        predicted = 0.5 * float(h @ (mu * Dg * h - g))
+        if predicted_stop and 0.0 < predicted <= ftol * cost:
+            converged, message = True, "predicted decrease below ftol"
+            break
         U_new = U @ _rodrigues(h[:3])
         V_new = V @ _rodrigues(np.array([h[3], h[4], 0.0]) if essential else h[3:6])
         s_new = s if essential else s + float(h[6])
         r_new = robust(_sampson_r(matrix(U_new, V_new, s_new), h1, h2, Q1, Q2, rows)[0])[0]
         n_eval += 1
-        predicted = 0.5 * float(h @ (mu * Dg * h - g))
         cost_new = 0.5 * float(r_new @ r_new)
         rho = (cost - cost_new) / predicted if predicted > 0 and np.isfinite(cost_new) else -1.0
         it += 1
         if rho > 0:
             decrease = cost - cost_new
-            U, V, s, cost = U_new, V_new, s_new, cost_new
+            U, V, s, cost, r = U_new, V_new, s_new, cost_new, r_new
+            if decrease <= ftol * cost or cost == 0.0:
+                converged, message = True, "relative cost decrease below ftol"
+                break
             r, J = linearise(U, V, s)
             A = J.T @ J
             g = J.T @ r
@@ -379,9 +393,6 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
             nu = 2.0
             if float(np.max(np.abs(g))) <= gtol:
                 converged, message = True, "gradient below gtol"
-                break
-            if decrease <= ftol * cost or cost == 0.0:
-                converged, message = True, "relative cost decrease below ftol"
                 break
         else:
             mu *= nu
