@@ -134,7 +134,7 @@ def sampson_distance(F: Any, x1: Any, x2: Any) -> np.ndarray:
     M, a, b = _pair(F, x1, x2)
     l2 = _lines(M, a)  # F x1
     l1 = _lines(M.T, b)  # Fᵀ x2
-    num = np.einsum("ni,ni->n", np.c_[b, np.ones(len(b))], l2)
+    num = b[:, 0] * l2[:, 0] + b[:, 1] * l2[:, 1] + l2[:, 2]
     den = l2[:, 0] ** 2 + l2[:, 1] ** 2 + l1[:, 0] ** 2 + l1[:, 1] ** 2
     out = np.zeros(len(a))
     ok = den > 0
@@ -170,7 +170,7 @@ def symmetric_epipolar_distance(F: Any, x1: Any, x2: Any) -> np.ndarray:
     M, a, b = _pair(F, x1, x2)
     l2 = _lines(M, a)
     l1 = _lines(M.T, b)
-    num = np.abs(np.einsum("ni,ni->n", np.c_[b, np.ones(len(b))], l2))
+    num = np.abs(b[:, 0] * l2[:, 0] + b[:, 1] * l2[:, 1] + l2[:, 2])
     n2 = np.hypot(l2[:, 0], l2[:, 1])
     n1 = np.hypot(l1[:, 0], l1[:, 1])
     bad = (n1 == 0) | (n2 == 0)

@@ -289,6 +289,7 @@ _MIX9 = np.linalg.qr(np.random.default_rng(7).normal(size=(9, 9)))[0]
 #: other samples go to the Householder QR, which also judges their rank
 _LU_LOG_RATIO = np.log(1e-9)
 _LU_GROWTH = 1e4
+_EYE2 = np.eye(2)[:, :, None]
 #: the four values of t at which det(t F₁ + F₂) is evaluated
 _T4 = np.array([0.0, 1.0, -1.0, 2.0])[:, None, None]
 
@@ -335,7 +336,7 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None
     redo = ~(lu & (np.abs(X).max(axis=(1, 2)) <= _LU_GROWTH))  # NaN and inf too
     N = np.empty((2, 9, B))  # the two null vectors, mixed coordinates, samples last
     np.negative(X.transpose(2, 1, 0), out=N[:, :7])
-    N[:, 7:] = np.eye(2)[:, :, None]
+    N[:, 7:] = _EYE2
     rank_ok = np.ones(B, dtype=bool)
     if redo.any():
         k = np.flatnonzero(redo)
