@@ -358,16 +358,14 @@ def _det3_rows(g: np.ndarray) -> np.ndarray:
     return g0 * (g4 * g8 - g5 * g7) - g1 * (g3 * g8 - g5 * g6) + g2 * (g3 * g7 - g4 * g6)
 
 
-def _seven_point_solve(Am: np.ndarray, x1: np.ndarray, x2: np.ndarray,
-                       log_rows: np.ndarray | None = None
+def _seven_point_solve(Am: np.ndarray, log_rows: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Seven-point solutions of ``B`` mixed design systems ``Am = A P`` (B, 7, 9).
 
-    ``x1``, ``x2`` are the samples' points as ``(2, 7, B)`` (coordinate, point,
-    sample) for the oriented epipolar constraint. Everything after the LU
-    solve works on arrays with the samples along the last axis, and only the
-    solutions that exist (a real root of a rank-7 system with a proper
-    cubic) are built and tested for orientation.
+    Everything after the LU solve works on arrays with the samples along the
+    last axis, and only the solutions that exist (a real root of a rank-7
+    system with a proper cubic) are built and tested for orientation
+    (:func:`_oriented_design`).
 
     Returns
     -------
@@ -404,50 +402,60 @@ def _seven_point_solve(Am: np.ndarray, x1: np.ndarray, x2: np.ndarray,
     # t-form: F = t F1 + F2;  s-form: F = F1 + s F2
     F = a * F1[:, b] + c * F2[:, b]
     F /= np.sqrt((F * F).sum(axis=0))
-    ok = _oriented_rows(F[None], x1[:, :, b], x2[:, :, b])[0]
+    ok = _oriented_design(F, Am[b])
     return F[:, ok], b[ok], k[ok]
 
 
-def _oriented_rows(F: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
-    r"""The oriented epipolar constraint (:func:`_oriented_mask`) in the samples-last layout.
+_PAIR_A, _PAIR_B = [0, 0, 1], [1, 2, 2]  # the column pairs of F whose cross products give e₂
+_ROLL1, _ROLL2 = [1, 2, 0], [2, 0, 1]
 
-    ``F`` (K, 9, B) solutions, ``x1``, ``x2`` (2, n, B) the samples' points;
-    returns ``(K, B)``.
+
+def _oriented_design(F: np.ndarray, Am: np.ndarray) -> np.ndarray:
+    r"""The oriented epipolar constraint (:func:`_oriented_mask`) from the samples' design rows.
+
+    :math:`(e_2 \times \tilde x_2)\cdot(F\tilde x_1) = -\tilde x_2^T [e_2]_\times F
+    \tilde x_1 = -\mathrm{kron}(\tilde x_2, \tilde x_1)\cdot\mathrm{vec}([e_2]_\times F)`,
+    so the signs of all seven points are one matrix–vector product with the
+    sample's design rows (mixed rows ``Am`` need ``vec(K)ᵀP``). ``e₂`` is the
+    largest of the cross products of two columns of ``F`` (all orthogonal to
+    it).
+
+    Parameters
+    ----------
+    F : (9, M) ndarray
+        Rank-2 matrices, ``vec`` row-major, samples last.
+    Am : (M, n, 9) ndarray
+        Each one's sample: design rows times :data:`_MIX9`.
+
+    Returns
+    -------
+    (M,) ndarray of bool
     """
-    f = [F[:, i, None, :] for i in range(9)]  # (K, 1, B) each
-    # e₂ ⟂ every column of F: the largest of the three cross products of columns
-    c01 = (f[3] * f[7] - f[6] * f[4], f[6] * f[1] - f[0] * f[7], f[0] * f[4] - f[3] * f[1])
-    c02 = (f[3] * f[8] - f[6] * f[5], f[6] * f[2] - f[0] * f[8], f[0] * f[5] - f[3] * f[2])
-    c12 = (f[4] * f[8] - f[7] * f[5], f[7] * f[2] - f[1] * f[8], f[1] * f[5] - f[4] * f[2])
-    n01 = c01[0] ** 2 + c01[1] ** 2 + c01[2] ** 2
-    n02 = c02[0] ** 2 + c02[1] ** 2 + c02[2] ** 2
-    n12 = c12[0] ** 2 + c12[1] ** 2 + c12[2] ** 2
-    use02 = (n02 > n01) & (n02 >= n12)
-    use12 = (n12 > n01) & (n12 > n02)
-    ex, ey, ez = (np.where(use12, z, np.where(use02, y, x)) for x, y, z in zip(c01, c02, c12,
-                                                                               strict=True))
-    u1, v1 = x1[0], x1[1]  # (n, B)
-    u2, v2 = x2[0], x2[1]
-    # F x̃1 and (e2 × x̃2) · (F x̃1): (K, n, B)
-    l0 = f[0] * u1 + f[1] * v1 + f[2]
-    l1 = f[3] * u1 + f[4] * v1 + f[5]
-    l2 = f[6] * u1 + f[7] * v1 + f[8]
-    sig = (ey - ez * v2) * l0 + (ez * u2 - ex) * l1 + (ex * v2 - ey * u2) * l2
+    M = F.shape[1]
+    Fm = F.reshape(3, 3, M)  # [row, column, model]
+    A, B = Fm[:, _PAIR_A], Fm[:, _PAIR_B]  # (3 components, 3 pairs, M)
+    C = A[_ROLL1] * B[_ROLL2] - A[_ROLL2] * B[_ROLL1]
+    best = np.argmax((C * C).sum(axis=0), axis=0)
+    ex, ey, ez = C[:, best, np.arange(M)]
+    # K = [e₂]ₓ F row by row
+    K = np.empty((M, 3, 3))
+    K[:, 0] = (ey * Fm[2] - ez * Fm[1]).T
+    K[:, 1] = (ez * Fm[0] - ex * Fm[2]).T
+    K[:, 2] = (ex * Fm[1] - ey * Fm[0]).T
+    sig = (Am @ (K.reshape(M, 9) @ _MIX9)[:, :, None])[:, :, 0]  # (M, n): −signs
     lo, hi = sig.min(axis=1), sig.max(axis=1)
     # a point on the epipole itself has no sign; it neither confirms nor breaks the constraint
     tol = 1e-12 * np.maximum(hi, -lo)
     return (lo >= -tol) | (hi <= tol)
 
 
-def _seven_point_models(Am: np.ndarray, x1: np.ndarray, x2: np.ndarray,
-                        log_rows: np.ndarray | None = None) -> np.ndarray:
+def _seven_point_models(Am: np.ndarray, log_rows: np.ndarray | None = None) -> np.ndarray:
     """The valid, oriented seven-point solutions of a batch, stacked: ``(M, 3, 3)``.
 
-    ``Am`` (B, 7, 9) are the samples' design rows times :data:`_MIX9`, ``x1``,
-    ``x2`` (2, 7, B) their points (the robust fit's path; see
-    :func:`_seven_point_solve`).
+    ``Am`` (B, 7, 9) are the samples' design rows times :data:`_MIX9` (the
+    robust fit's path; see :func:`_seven_point_solve`).
     """
-    F = _seven_point_solve(Am, x1, x2, log_rows)[0]
+    F = _seven_point_solve(Am, log_rows)[0]
     return np.ascontiguousarray(F.T).reshape(-1, 3, 3)
 
 
@@ -483,8 +491,7 @@ def _seven_point_batch(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.n
     (:func:`_real_cubic_roots`).
     """
     B = x1.shape[0]
-    F, b, k = _seven_point_solve(_design_rows(x1, x2) @ _MIX9, x1.transpose(2, 1, 0),
-                                 x2.transpose(2, 1, 0))
+    F, b, k = _seven_point_solve(_design_rows(x1, x2) @ _MIX9)
     out = np.zeros((B, 3, 3, 3))
     out[b, k] = F.T.reshape(-1, 3, 3)
     valid = np.zeros((B, 3), dtype=bool)

@@ -521,9 +521,7 @@ class _TwoViewEstimator:
         if self.sample_size == 5:
             E, ok = five_point_batch(self.w1[samples], self.w2[samples])
             return E[ok]
-        st = samples.T
-        M = _seven_point_models(self.rows_mixed[samples], self.c1[:2, st], self.c2[:2, st],
-                                self.log_rows7[samples].sum(axis=1))
+        M = _seven_point_models(self.rows_mixed[samples], self.log_rows7[samples].sum(axis=1))
         if self.essential and M.shape[0]:
             M = project_to_essential(M)
         return M
