@@ -8,7 +8,9 @@ The pipeline of Brown & Lowe (2007), with lacv's own estimation:
 2. Each pair's transform by :func:`lacv.geometry.ransac`; a pair is kept when
    its inliers pass Brown & Lowe's verification, :math:`n_i > \alpha + \beta
    n_f` with :math:`\alpha = 8, \beta = 0.3` (``n_f`` matches), and
-   ``n_i >= min_inliers``.
+   ``n_i >= min_inliers``. RANSAC draws at most the samples that would find a
+   model with that many inliers (miss probability 10⁻⁵), so pairs that do not
+   overlap are rejected quickly.
 3. The reference image is the centre of the maximum spanning tree of inlier
    counts (the image with the fewest hops to the farthest one); each other
    image is chained to it along the tree, :math:`T_c = T_p H_{c \to p}`.
