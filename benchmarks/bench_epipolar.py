@@ -7,7 +7,8 @@ The protocol of issue 7, one thread for everyone (``pinned_threads(1)``):
    both images, outlier ratios 0 / 0.3 / 0.5, 10 scenes per cell (4 with
    ``--quick``). Accuracy: the mean symmetric epipolar distance (mean of the
    two point-to-line distances) of 2000 fresh noise-free correspondences of
-   the same cameras under the estimated F. Time: median of repeated calls per
+   the same cameras under the estimated F, seed k for scene k (and, for the
+   spread, averaged over seeds k, k+1, k+2). Time: median of repeated calls per
    scene, then the median over scenes. Peers: ``cv2.findFundamentalMat`` with
    ``FM_8POINT`` (all points), ``FM_RANSAC`` and ``USAC_MAGSAC`` (threshold
    1 px, confidence 0.999), and Kornia's ``RANSAC('fundamental')`` where
@@ -46,6 +47,8 @@ from lacv.imaging.twoview_scene import twoview_points
 
 THRESHOLD = 1.0
 CONFIDENCE = 0.999
+#: random seeds per synthetic scene for the seed-averaged accuracy
+SEEDS = 3
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 KUSVOD2 = ("Brussels Dresden Kyoto Leuven1 Leuven2 booksh box castle corr dino1 dino2 graff "
            "head kampa leafs plant rotunda shout temple1 temple2 valbonne wall wash "
@@ -121,27 +124,49 @@ def _fresh(scene: Any, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
 
 
 def synthetic(quick: bool) -> list[dict[str, Any]]:
+    """Accuracy and time per cell; the timings interleave the methods scene by scene.
+
+    Each scene times every fast method in turn (twice, alternating), so a
+    load change on the shared machine hits all of them alike; the ratios
+    to MAGSAC are taken from these interleaved medians.
+    """
     n_scenes = 4 if quick else 10
     rows = []
+    methods = _methods()
     for ratio in (0.0, 0.3, 0.5):
         scenes = [twoview_points(200, noise_px=0.5, outlier_ratio=ratio, rng=1000 + k)
                   for k in range(n_scenes)]
-        for name, fit, slow in _methods():
-            errs, times = [], []
-            for k, s in enumerate(scenes[:3] if slow else scenes):
-                F = fit(s.x1, s.x2, k)
-                f1, f2 = _fresh(s)
-                errs.append(float(sym_dist(F, f1, f2).mean()) if F is not None else np.inf)
+        errs: dict[str, list[float]] = {m: [] for m, _, _ in methods}
+        seed_errs: dict[str, list[float]] = {m: [] for m, _, _ in methods}
+        times: dict[str, list[float]] = {m: [] for m, _, _ in methods}
+        for k, s in enumerate(scenes):
+            f1, f2 = _fresh(s)
+            for name, fit, slow in methods:
+                if slow and k >= 3:
+                    continue
+                # seed k is the headline; seeds k+1, k+2 as well show how much it is luck
+                for j in range(1 if slow else SEEDS):
+                    F = fit(s.x1, s.x2, k + j)
+                    e = float(sym_dist(F, f1, f2).mean()) if F is not None else np.inf
+                    if j == 0:
+                        errs[name].append(e)
+                    seed_errs[name].append(e)
                 if slow:
                     t0 = time.perf_counter()
                     fit(s.x1, s.x2, k)
-                    times.append(time.perf_counter() - t0)
-                else:
-                    times.append(time_call(lambda s=s, k=k, f=fit: f(s.x1, s.x2, k), repeats=5,
-                                           min_time=0.02))
-            rows.append({"outlier_ratio": ratio, "method": name, "n_scenes": len(errs),
-                         "mean_px": float(np.mean(errs)), "median_px": float(np.median(errs)),
-                         "max_px": float(np.max(errs)), "time_ms": 1e3 * float(np.median(times))})
+                    times[name].append(time.perf_counter() - t0)
+            for _ in range(2):
+                for name, fit, slow in methods:
+                    if not slow:
+                        times[name].append(time_call(lambda s=s, k=k, f=fit: f(s.x1, s.x2, k),
+                                                     repeats=3, min_time=0.02))
+        for name, _, _ in methods:
+            e = errs[name]
+            rows.append({"outlier_ratio": ratio, "method": name, "n_scenes": len(e),
+                         "mean_px": float(np.mean(e)), "median_px": float(np.median(e)),
+                         "max_px": float(np.max(e)),
+                         "seeds_mean_px": float(np.mean(seed_errs[name])),
+                         "time_ms": 1e3 * float(np.median(times[name]))})
     return rows
 
 
@@ -269,12 +294,16 @@ def main(quick: bool = False) -> None:
         print("## Synthetic: N = 200, 0.5 px noise, threshold 1 px (mean symmetric epipolar "
               "distance of 2000 fresh noise-free points)\n")
         print(markdown_table(
-            ["outliers", "method", "scenes", "mean px", "median px", "max px", "time ms",
-             "× MAGSAC time", "acc ≤ MAGSAC"],
+            ["outliers", "method", "scenes", "mean px", "median px", "max px",
+             f"mean px, {SEEDS} seeds", "time ms", "× MAGSAC time", "acc ≤ MAGSAC"],
             [[r["outlier_ratio"], r["method"], r["n_scenes"], r["mean_px"], r["median_px"],
-              r["max_px"], r["time_ms"], r["time_ms"] / magsac[r["outlier_ratio"]]["time_ms"],
+              r["max_px"], r["seeds_mean_px"], r["time_ms"],
+              r["time_ms"] / magsac[r["outlier_ratio"]]["time_ms"],
               "yes" if r["mean_px"] <= magsac[r["outlier_ratio"]]["mean_px"] else "no"]
              for r in rows]))
+        print(f"\n(seed k for scene k; the '{SEEDS} seeds' column averages seeds k … "
+              f"k+{SEEDS - 1}: OpenCV's results here do not change with cv2.setRNGSeed, lacv's "
+              "do)")
 
         if (SHARED / "fundamental").is_dir():
             seeds = 2 if quick else 5
