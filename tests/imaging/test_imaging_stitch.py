@@ -119,3 +119,24 @@ def test_affine_model_gives_affine_transforms(pano4):
     assert all(type(T).__name__ == "Affine" for T in p.transforms.values())
     with pytest.raises(InputError, match="rotating"):
         stitch(pano4.images[:3], model="affine", camera="rotating")
+
+
+def test_verification_trials_find_a_barely_acceptable_pair():
+    # a pair is accepted with n_i >= 8 + 0.3 n_f + 1 inliers; RANSAC bounded by
+    # _verification_trials still finds such a model (40 inliers among 100 matches)
+    from lacv.geometry import Homography, ransac
+    from lacv.imaging.stitch import _verification_trials
+
+    needed = int(np.floor(8 + 0.3 * 100)) + 1
+    trials = _verification_trials(needed, 100, 4)
+    assert 128 <= trials < 1000
+    assert _verification_trials(15, 15, 4) == 128  # every match must be an inlier
+    assert _verification_trials(31, 100, 4) > _verification_trials(39, 100, 4)
+    H = Homography([[1.02, 0.03, 12.0], [-0.02, 0.98, -7.0], [1e-4, -5e-5, 1.0]])
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        src = rng.uniform(0, 400, (100, 2))
+        dst = H(src) + rng.normal(0, 0.3, (100, 2))
+        dst[40:] = rng.uniform(0, 400, (60, 2))  # 60 % outliers
+        result = ransac(src, dst, Homography, threshold_px=3.0, rng=seed, max_trials=trials)
+        assert result.n_inliers >= needed and result.inliers[:40].sum() >= 39

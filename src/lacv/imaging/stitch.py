@@ -215,7 +215,13 @@ def match_pairs(images: Sequence[Any], model: Any = "homography", *, features: s
 
 
 def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, mutual: bool,
-                threshold_px: float, min_inliers: int, gen: np.random.Generator) -> PairMatch:
+                threshold_px: float, min_inliers: int, gen: np.random.Generator,
+                bounded: bool = True) -> PairMatch:
+    """Match and verify one pair; ``bounded``: RANSAC stops once the pair cannot be accepted.
+
+    ``register_pair`` passes ``bounded=False``: it may return (and compare) the
+    best model of a pair that fails the verification.
+    """
     from lacv.geometry import ransac
 
     m = match_descriptors(feats[i], feats[j], ratio=ratio, mutual=mutual)
@@ -227,8 +233,9 @@ def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, m
                          None, m.points1, m.points2, none)
     needed = max(min_inliers, int(np.floor(ALPHA + BETA * n)) + 1)
     try:
+        trials = _verification_trials(needed, n, cls.min_samples) if bounded else _MAX_TRIALS
         result = ransac(m.points1, m.points2, model=cls, threshold_px=threshold_px, rng=gen,
-                        max_trials=_verification_trials(needed, n, cls.min_samples))
+                        max_trials=trials)
     except (EstimationError, DegenerateError) as exc:
         return PairMatch(i, j, n, 0, float("nan"), False, f"no model: {exc}", None,
                          m.points1, m.points2, none)
@@ -311,7 +318,8 @@ def register_pair(image1: Any, image2: Any, model: Any = "homography", *,
     best = None
     for method in (("sift", "asift") if features == "auto" else (features,)):
         feats = [_detect(im, method, max_features) for im in imgs]
-        result = _match_pair(feats, 0, 1, cls, ratio, mutual, threshold_px, min_inliers, gen)
+        result = _match_pair(feats, 0, 1, cls, ratio, mutual, threshold_px, min_inliers, gen,
+                             bounded=False)
         if best is None or result.n_inliers > best.n_inliers:
             best = result
         if best.accepted and best.n_inliers >= weak_inliers:
