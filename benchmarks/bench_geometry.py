@@ -10,8 +10,9 @@ The protocol of issue 3, in one run, one thread for everyone (``pinned_threads(1
    outlier ratio ∈ {0, 0.3, 0.5, 0.8}; accuracy over 30 scenes per cell, time
    over the first 10 (3 and 3 with ``--quick``). Accuracy: mean over the four image corners of
    ``|T_est(c) − T_true(c)|``; failures (> 10 px, or no model); inlier recall
-   and precision. Time: median of repeated calls per scene, then the median
-   over scenes.
+   and precision. Time: median of repeated calls per scene — the fast
+   methods timed in interleaved blocks, so a change of machine load hits
+   them alike — then the median over scenes.
 2. All-points DLT without outliers (N = 1000, 10000) against
    ``findHomography(method=0)``.
 3. The 16 real pairs of ``../shared/data/homography``: estimate on the
@@ -179,13 +180,21 @@ def _corner_error(scene: SyntheticScene, M: Any) -> float:
     return float(np.mean(np.linalg.norm(est - scene.model(scene.corners), axis=1)))
 
 
-def _measure(method: Method, scene: SyntheticScene, seed: int, repeats: int,
-             timed: bool = True) -> dict[str, Any]:
-    name, fit, slow = method
+def _inputs(method: Method, scene: SyntheticScene) -> tuple[np.ndarray, np.ndarray]:
     # OpenCV converts to float32 anyway: everyone gets the same float32-representable values
     src, dst = scene.src.astype(np.float32), scene.dst.astype(np.float32)
-    if not name.startswith("cv2"):
+    if not method[0].startswith("cv2"):
         src, dst = src.astype(np.float64), dst.astype(np.float64)
+    return src, dst
+
+
+def _measure(method: Method, scene: SyntheticScene, seed: int, repeats: int,
+             timed: bool = True) -> dict[str, Any]:
+    """Accuracy of one method on one scene; time by a single call for a slow method, or
+    by :func:`time_call` when ``timed`` (fast methods are timed together by
+    :func:`_interleaved_times` in :func:`synthetic_block`)."""
+    name, fit, slow = method
+    src, dst = _inputs(method, scene)
     M, mask = fit(src, dst, seed)
     if not timed:
         t = float("nan")
@@ -202,6 +211,32 @@ def _measure(method: Method, scene: SyntheticScene, seed: int, repeats: int,
         out["recall"] = tp / max(np.count_nonzero(scene.is_inlier), 1)
         out["precision"] = tp / max(np.count_nonzero(mask), 1)
     return out
+
+
+def _interleaved_times(calls: dict[str, Callable[[], Any]], repeats: int,
+                       min_time: float = 0.02) -> dict[str, float]:
+    """Median seconds per call of each function, timed in interleaved blocks.
+
+    Each repeat times one block (enough loops to last ``min_time``) of every
+    function in turn, so a change of machine load during the measurement
+    hits all of them alike instead of whichever happened to run then (the
+    machine is shared: sequential timing moved the lacv / OpenCV ratios by
+    up to 40 % between runs).
+    """
+    loops = {}
+    for name, fn in calls.items():
+        fn()
+        t0 = time.perf_counter()
+        fn()
+        loops[name] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-7)))
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            t0 = time.perf_counter()
+            for _ in range(loops[name]):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / loops[name])
+    return {name: float(np.median(v)) for name, v in samples.items()}
 
 
 def _summarise(per_scene: list[dict[str, Any]]) -> dict[str, Any]:
@@ -227,14 +262,23 @@ def synthetic_block(kind: str, methods: list[Method], sizes: list[int], ratios: 
             scenes = [make_correspondences(kind, n, ratio, rng=1000 * n + int(100 * ratio) + i)
                       for i in range(n_scenes)]
             row: dict[str, Any] = {"kind": kind, "n": n, "outlier_ratio": ratio, "methods": {}}
-            for method in methods:
-                name, _, slow = method
-                if slow and n > slow_max_n:
-                    continue
-                use = scenes[:n_slow] if slow else scenes
-                row["methods"][name] = _summarise(
-                    [_measure(method, sc, i, repeats, timed=slow or i < n_timed)
-                     for i, sc in enumerate(use)])
+            use = [m for m in methods if not (m[2] and n > slow_max_n)]
+            per: dict[str, list[dict[str, Any]]] = {m[0]: [] for m in use}
+            for i, sc in enumerate(scenes):
+                fast: dict[str, Callable[[], Any]] = {}
+                for method in use:
+                    name, fit, slow = method
+                    if slow and i >= n_slow:
+                        continue
+                    per[name].append(_measure(method, sc, i, repeats, timed=slow))
+                    if not slow and i < n_timed:
+                        src, dst = _inputs(method, sc)
+                        fast[name] = (lambda fit=fit, s=src, d=dst, i=i: fit(s, d, i))
+                # the fast methods' times on this scene, interleaved block by block
+                for name, t in _interleaved_times(fast, repeats).items():
+                    per[name][-1]["time_s"] = t
+            for name, results in per.items():
+                row["methods"][name] = _summarise(results)
             ref = row["methods"][reference]
             for s in row["methods"].values():
                 s["time_ratio_vs_ref"] = s["median_time_ms"] / ref["median_time_ms"]

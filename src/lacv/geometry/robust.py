@@ -1,4 +1,4 @@
-r"""Robust estimation: a vectorised RANSAC loop (MSAC scoring, preemption, LO, refinement).
+r"""Robust estimation: a vectorised RANSAC loop (MSAC scoring, preemption, LO, sigma consensus).
 
 :func:`ransac` fits a transform to correspondences contaminated by outliers:
 
@@ -12,26 +12,40 @@ r"""Robust estimation: a vectorised RANSAC loop (MSAC scoring, preemption, LO, r
    Zisserman 2000). Only the few best — and only those that beat the current
    best on the same subset — are scored on all ``N`` points (Nistér's
    preemptive RANSAC, 2005): at N = 10⁴ this is what makes the loop fast.
-3. **Local optimisation.** Each new best is improved by least squares on
-   its inliers, first those within 2θ and then within θ, kept while the MSAC
-   cost falls (the "LO" step of Chum, Matas & Kittler 2003 in its
-   iterated-least-squares form, with the shrinking threshold of Lebeda et
-   al. 2012), before the stopping rule sees its inlier count.
+3. **Local optimisation.** Each new best is improved before the stopping
+   rule sees its inlier count (the "LO" step of Chum, Matas & Kittler 2003).
+   By default (``sigma_consensus=True`` in :func:`ransac`) it is up to three
+   weighted least-squares fits with MAGSAC++'s marginalised weights
+   (:func:`sigma_weights`, ``σ_max = θ``; Barath et al. 2020), kept while the
+   MSAC cost falls: the weights reach out to 3.64θ, so a hypothesis from a
+   noisy minimal sample still pulls in the inliers it puts beyond θ. With
+   ``sigma_consensus=False`` it is iterated least squares on the inliers
+   within 2θ and then θ (the shrinking threshold of Lebeda et al. 2012).
 4. **Exact stopping rule.** The loop stops after ``k`` samples, the least
    number that contains an all-inlier sample with probability ``confidence``:
    ``k = ⌈log(1 − p) / log(1 − q)⌉`` with ``q = C(I, s)/C(N, s)`` the exact
    probability that ``s`` points drawn without replacement are all among the
    ``I`` inliers found (H&Z §4.7.1 uses the with-replacement ``q = (I/N)^s``;
-   see :func:`required_trials`).
+   see :func:`required_trials`). Batches start at 32 samples and grow to
+   4× ``batch_size`` while many samples remain.
 5. **Runners-up.** Near-best hypotheses (MSAC cost within 1.2× the best)
    whose inliers are mostly not the best's may belong to another structure —
    a second plane — that a noisy minimal fit undersells; the cheapest few
-   distinct ones are locally optimised after the loop too.
-6. **Final refinement.** The best model is refined on the points within
-   1.5θ (clipping at θ the residuals of the estimate itself would drop the
-   inliers that disagree with it most, a self-selection bias measured at
-   2–5 % of accuracy) by Levenberg–Marquardt on the transfer error
-   (:mod:`lacv.geometry.refine`), and the selection is redone (twice at most).
+   distinct ones are locally optimised after the loop too. With sigma
+   consensus a near-tie on the MSAC cost (within 1 %) is broken by
+   MAGSAC++'s marginal loss (:func:`sigma_loss`), which tells apart two
+   structures that the truncated cost cannot.
+6. **Final fit.** With sigma consensus: iteratively reweighted least squares
+   with the MAGSAC++ weights (σ-consensus++), one weighted Gauss–Newton step
+   on the transfer error per round for the homography (a weighted closed
+   form for the linear families), kept while the marginal loss falls, until
+   it falls by less than 10⁻⁴ of itself (six rounds at most). Without: the
+   model is refined on the points within 1.5θ (clipping at θ the residuals
+   of the estimate itself would drop the inliers that disagree with it most,
+   a self-selection bias measured at 2–5 % of accuracy) by
+   Levenberg–Marquardt on the transfer error (:mod:`lacv.geometry.refine`),
+   and the selection is redone (twice at most). Either way the returned
+   inliers are the points within θ of the final model.
 
 The same ``rng`` gives the same result; no model raises
 :class:`~lacv.errors.EstimationError` carrying the statistics.
@@ -64,6 +78,10 @@ Sampson distance):
     The final fit on the points ``idx`` (those within 1.5θ of ``model``),
     started from ``model``: the model's best least-squares estimate on them
     (``fit_nonminimal`` followed by a non-linear polish, or either alone).
+``refine_weighted(model, idx, weights) -> model`` (optional)
+    One round of the sigma-consensus IRLS: a weighted least-squares step
+    from ``model`` on the points ``idx``; without it the rounds use
+    ``fit_nonminimal(idx, weights)``.
 
 References
 ----------
@@ -75,6 +93,10 @@ References
    estimation", MVA 16(5), 2005.
 .. [5] R. Hartley and A. Zisserman, *Multiple View Geometry*, 2nd ed., §4.7,
    algorithm 4.5 and table 4.3.
+.. [6] D. Barath, J. Noskova, M. Ivashechkin and J. Matas, "MAGSAC++, a fast,
+   reliable and accurate robust estimator", CVPR 2020.
+.. [7] K. Lebeda, J. Matas and O. Chum, "Fixing the locally optimized
+   RANSAC", BMVC 2012.
 """
 
 from __future__ import annotations
@@ -119,6 +141,8 @@ __all__ = [
     "ransac",
     "required_trials",
     "run_ransac",
+    "sigma_loss",
+    "sigma_weights",
 ]
 
 #: inlier-threshold multipliers of the local optimisation's least-squares steps
@@ -917,7 +941,8 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
 
     See the module docstring for the algorithm: batched minimal samples,
     preemptive MSAC scoring, local optimisation, the exact stopping rule and
-    a final Levenberg–Marquardt refinement on the inliers.
+    a final fit — by default MAGSAC++'s σ-consensus (iteratively reweighted
+    least squares with marginalised weights, ``σ_max = threshold_px``).
 
     Parameters
     ----------
@@ -939,9 +964,10 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     rng : numpy.random.Generator, int or None
         The same seed gives the same result.
     local_optimization : bool
-        Improve each new best hypothesis by iterated least squares.
+        Improve each new best hypothesis by (weighted) iterated least squares.
     refine : bool
-        Finish with least squares and LM on all inliers.
+        Finish with the final fit (IRLS with sigma consensus, else least
+        squares and LM on the points within 1.5 ``threshold_px``).
     batch_size : int, optional
         Samples solved and scored per batch; default 128 for the transforms
         (a two-view model uses its own default).
