@@ -603,9 +603,10 @@ def _sigma_polish(est: RobustEstimator, model: np.ndarray, e: np.ndarray, sigma_
     """
     s = est.sample_size
     fit = getattr(est, "refine_weighted", None)
-    loss = float(sigma_loss(e, sigma_max).sum())
+    t = _sigma_index(e, sigma_max)  # one table index for the weights and the loss
+    loss = float(_SIGMA_RHO[t].sum())
     for _ in range(rounds):
-        w = sigma_weights(e, sigma_max)
+        w = _SIGMA_W[t]
         idx = np.flatnonzero(w)
         if idx.size <= s:
             break
@@ -614,11 +615,12 @@ def _sigma_polish(est: RobustEstimator, model: np.ndarray, e: np.ndarray, sigma_
         except DegenerateError:
             break
         e_new = est.errors_sq(cand[None], None)[0]
-        loss_new = float(sigma_loss(e_new, sigma_max).sum())
+        t_new = _sigma_index(e_new, sigma_max)
+        loss_new = float(_SIGMA_RHO[t_new].sum())
         if not loss_new < loss:
             break
         done = loss - loss_new <= _SIGMA_FTOL * loss
-        model, e, loss = cand, e_new, loss_new
+        model, e, loss, t = cand, e_new, loss_new, t_new
         if done:
             break
     return model, e
@@ -782,23 +784,32 @@ class _TransformEstimator:
         e *= np.float32(self.scale2)
         return e
 
+    def _rows(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (3, n) homogeneous source and (2, n) destination rows of the points ``idx``.
+
+        ``take`` along axis 1 (~4× faster than ``[:, idx]``), and no copy at all when
+        ``idx`` is every point (the common case without outliers).
+        """
+        if idx.size == self.n_points:
+            return self.src_h, self.dst_t
+        return self.src_h.take(idx, axis=1), self.dst_t.take(idx, axis=1)
+
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
         cls = self.cls
         if cls is Homography:
-            # 1-D takes from the coordinate rows: fancy indexing of (N, 2) is ~5× slower
-            sh, dt = self.src_h, self.dst_t
-            H = _dlt_columns(sh[0, idx], sh[1, idx], dt[0, idx], dt[1, idx], weights)
+            sh, dt = self._rows(idx)
+            H = _dlt_columns(sh[0], sh[1], dt[0], dt[1], weights)
             return H / np.linalg.norm(H)
         if cls is Affine:
             # the 2N×6 least squares as two 3-unknown systems sharing XᵀWX (see Affine)
-            X = self.src_h.take(idx, axis=1)  # (3, n)
+            X, D = self._rows(idx)  # (3, n), (2, n)
             Xw = X if weights is None else X * weights
             M = Xw @ X.T
             ev = np.linalg.eigvalsh(M)
             if not ev[0] > 1e-14 * ev[-1]:
                 raise DegenerateError("the inliers are collinear: no unique affine map")
             A = np.eye(3)
-            A[:2] = np.linalg.solve(M, Xw @ self.dst_t.take(idx, axis=1).T).T
+            A[:2] = np.linalg.solve(M, Xw @ D.T).T
             return A
         sn, dn = self.sn[idx], self.dn[idx]
         if cls is Translation:
@@ -828,8 +839,7 @@ class _TransformEstimator:
             # one Gauss–Newton step per round: the rounds' loss test verifies it, and with
             # the weights fixed the problem is so nearly linear that a full LM solve
             # would take the same step (one pass over the points instead of two or three)
-            H = _homography_gauss_newton_step(model, self.src_h.take(idx, axis=1),
-                                              self.dst_t.take(idx, axis=1), weights)
+            H = _homography_gauss_newton_step(model, *self._rows(idx), weights)
             return H / np.linalg.norm(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], weights, 5,
                       normalized=True, ftol=1e-8)
@@ -843,9 +853,7 @@ class _TransformEstimator:
             return self.fit_nonminimal(idx, None)
         if self.cls is Homography:
             # LM starts from the current model (already a least-squares fit after LO)
-            # take() along axis 1 is ~4× faster than [:, idx]
-            H = _refine_homography_fast(model, self.src_h.take(idx, axis=1),
-                                        self.dst_t.take(idx, axis=1), ftol=1e-6,
+            H = _refine_homography_fast(model, *self._rows(idx), ftol=1e-6,
                                         predicted_stop=True)
             return H / np.linalg.norm(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
