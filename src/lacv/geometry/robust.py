@@ -28,7 +28,7 @@ r"""Robust estimation: a vectorised RANSAC loop (MSAC scoring, preemption, LO, s
    ``I`` inliers found (H&Z §4.7.1 uses the with-replacement ``q = (I/N)^s``;
    see :func:`required_trials`). Batches start at 32 samples and grow to
    4× ``batch_size`` while many samples remain.
-5. **Runners-up.** Near-best hypotheses (MSAC cost within 1.2× the best)
+5. **Runners-up.** Near-best hypotheses (MSAC cost within 1.35× the best)
    whose inliers are mostly not the best's may belong to another structure —
    a second plane — that a noisy minimal fit undersells; the cheapest few
    distinct ones are locally optimised after the loop too. With sigma
@@ -148,8 +148,9 @@ __all__ = [
 #: inlier-threshold multipliers of the local optimisation's least-squares steps
 _LO_SCHEDULE = (2.0, 1.0)
 
-#: hypotheses whose MSAC cost is within this factor of the best are runners-up ...
-_RUNNER_UP = 1.2
+#: hypotheses whose MSAC cost is within this factor of the best are runners-up (a minimal-
+#: sample hypothesis of a competing plane costs up to ~1.3× the locally optimised best) ...
+_RUNNER_UP = 1.35
 #: ... of which at most this many are optimised after the loop ...
 _POOL = 8
 #: ... when at most this share (intersection over union) of their inliers are the best's
