@@ -142,7 +142,7 @@ def detect_features(image: Any, method: str = "sift", *, max_features: int = 400
         dtype = np.uint8 if method == "orb" else np.float32
         return Features(np.zeros((0, 2)), np.zeros((0, width), dtype), np.zeros(0), method,
                         grey.shape[:2])
-    points = np.array([kp.pt for kp in keypoints], dtype=np.float64).reshape(n, 2)
+    points = cv2.KeyPoint_convert(keypoints).astype(np.float64).reshape(n, 2)
     sizes = np.array([kp.size for kp in keypoints], dtype=np.float64)
     return Features(points, descriptors, sizes, method, grey.shape[:2])
 
