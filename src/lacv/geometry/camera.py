@@ -569,8 +569,7 @@ class Camera:
         """
         import cv2
 
-        from lacv._validate import check_choice
-        from lacv.imaging.io import as_image
+        from lacv._validate import as_image, check_choice
 
         img = as_image(image)
         modes = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from lacv._fileio import atomic_path, check_not_input
-from lacv._validate import describe
+from lacv._validate import as_image, describe
 from lacv.errors import InputError
 
 __all__ = [
@@ -212,41 +212,6 @@ def check_output(path: str | os.PathLike[str],
     if dest.is_dir():
         raise InputError(f"output {str(dest)!r}: is a folder")
     return dest
-
-
-def as_image(image: Any, name: str = "image") -> np.ndarray:
-    """Check an image argument: ``(H, W)`` or ``(H, W, 3)``, uint8 / uint16 / float, finite.
-
-    Returns the array itself (no copy, no conversion); raises
-    :class:`InputError` naming ``name`` otherwise.
-    """
-    if isinstance(image, (str, os.PathLike)):
-        raise InputError(f"{name}: expected an image array, got the path {str(image)!r} "
-                         "(read it with lacv.imaging.read_image)")
-    try:
-        arr = np.asarray(image)
-    except (ValueError, TypeError):
-        raise InputError(f"{name}: expected an image array, got {describe(image)}") from None
-    if arr.dtype == bool:
-        arr = arr.astype(np.uint8) * 255
-    if arr.dtype.kind not in "uif" or arr.dtype.itemsize > 8:
-        raise InputError(f"{name}: expected an image of numbers, got {describe(image)}")
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)):
-        raise InputError(f"{name}: expected shape (H, W) or (H, W, 3), got {describe(arr)}")
-    if arr.shape[0] < 2 or arr.shape[1] < 2:
-        raise InputError(f"{name}: expected an image of at least 2×2 pixels, got {describe(arr)}")
-    if arr.dtype.kind in "iu" and arr.dtype not in (np.uint8, np.uint16):
-        lo, hi = int(arr.min()), int(arr.max())
-        if lo < 0 or hi > 65535:
-            raise InputError(f"{name}: integer values must lie in [0, 65535], got [{lo}, {hi}]")
-        arr = arr.astype(np.uint8 if hi <= 255 else np.uint16)
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            raise InputError(f"{name}: expected finite pixel values, got NaN or infinity")
-        arr = arr.astype(np.float32, copy=False)
-    return arr
 
 
 def to_gray_u8(image: Any, name: str = "image") -> np.ndarray:
