@@ -125,7 +125,9 @@ def stitch(images: tuple[str, ...], output: str, matches_path: str | None,
     refined = (f"joint refinement ({pano.camera} camera"
                + (f", f = {pano.focal_px:.1f} px" if pano.focal_px else "")
                + f", {pano.refine_iterations} iterations): transfer RMS "
-               f"{pano.chained_rms_px:.3f} px chained -> {pano.refined_rms_px:.3f} px")
+               f"{pano.refined_rms_px:.3f} px (the chained pairwise estimates: "
+               f"{pano.chained_rms_px:.3f} px"
+               + (", with more parameters" if pano.camera == "rotating" else "") + ")")
     click.echo(refined if pano.camera != "none" else
                f"transfer RMS {pano.chained_rms_px:.3f} px (no joint refinement)")
     if pano.excluded:
