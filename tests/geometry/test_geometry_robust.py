@@ -291,6 +291,12 @@ def test_estimate_transform_same_type_both_ways():
     assert scene.corner_error(plain.model) < 0.5 and scene.corner_error(robust.model) < 0.5
     with pytest.raises(InputError, match="threshold_px"):
         estimate_transform("affine", scene.src, scene.dst, threshold_px=2.0)
+    # the robust options reach ransac, sigma_consensus included
+    plain_ls = estimate_transform("affine", scene.src, scene.dst, robust=True, rng=0,
+                                  sigma_consensus=False)
+    assert scene.corner_error(plain_ls.model) < 0.5
+    with pytest.raises(InputError, match="sigma_consensus"):
+        estimate_transform("affine", scene.src, scene.dst, sigma_consensus=False)
     with pytest.raises(DegenerateError):
         estimate_transform("homography", np.c_[np.arange(6.0), np.arange(6.0)],
                            scene.dst[:6])

@@ -17,7 +17,7 @@ KINDS: tuple[str, ...] = tuple(TRANSFORMS)
 
 _PLAIN_OPTIONS = {"weights", "refine"}
 _ROBUST_OPTIONS = {"threshold_px", "confidence", "max_trials", "rng", "local_optimization",
-                   "refine", "batch_size", "preemptive_points", "min_inliers"}
+                   "refine", "batch_size", "preemptive_points", "min_inliers", "sigma_consensus"}
 
 
 def estimate_transform(kind: str, src: Any, dst: Any, robust: bool = False,
@@ -34,7 +34,7 @@ def estimate_transform(kind: str, src: Any, dst: Any, robust: bool = False,
         options ``weights``, ``refine``). ``True``: :func:`lacv.geometry.ransac`
         (options ``threshold_px``, ``confidence``, ``max_trials``, ``rng``,
         ``local_optimization``, ``refine``, ``batch_size``,
-        ``preemptive_points``, ``min_inliers``).
+        ``preemptive_points``, ``min_inliers``, ``sigma_consensus``).
     **options
         Passed on as above; an unknown option raises :class:`InputError`.
 
