@@ -51,7 +51,9 @@ def _read_correspondences(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed: the same seed gives the same answer.")
 @click.option("--refine/--no-refine", default=True, show_default=True,
-              help="Levenberg–Marquardt on the transfer error at the end.")
+              help="Polish the model on all inliers at the end: MAGSAC++ sigma-consensus "
+                   "reweighting with --robust, Levenberg–Marquardt on the transfer error "
+                   "with --no-robust.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def estimate(file: str | None, kind: str, robust: bool, threshold: float, confidence: float,
              max_trials: int, seed: int, refine: bool, as_json: bool) -> None:
