@@ -19,7 +19,6 @@ from lacv.geometry.epipolar import (
 from lacv.geometry.epipolar.refinement import (
     _local_dF,
     _Rank2,
-    _rodrigues,
     _sampson_J,
     _sampson_r,
     pixel_metric,
@@ -29,6 +28,7 @@ from lacv.geometry.epipolar.refinement import (
 )
 from lacv.geometry.homogeneous import normalize_points
 from lacv.geometry.refine import levenberg_marquardt
+from lacv.geometry.rotations import exp_so3
 from lacv.imaging.twoview_scene import twoview_points
 
 
@@ -99,7 +99,7 @@ def test_recentred_jacobian_against_central_differences(essential):
     def matrix(p):
         wv = np.array([p[3], p[4], 0.0]) if essential else p[3:6]
         ss = sc if essential else sc + p[6]
-        return U @ _rodrigues(p[:3]) @ np.diag([1.0, ss, 0.0]) @ _rodrigues(wv).T @ Vt
+        return U @ exp_so3(p[:3]) @ np.diag([1.0, ss, 0.0]) @ exp_so3(wv).T @ Vt
 
     def f(p):
         return _sampson_r(matrix(p), h1, h2, Q1, Q2, rows)[0]

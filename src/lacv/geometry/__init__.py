@@ -15,6 +15,9 @@
   ``projection_matrix_dlt`` and ``decompose_projection_matrix``
   (:mod:`~lacv.geometry.camera`, :mod:`~lacv.geometry.zhang`,
   :mod:`~lacv.geometry.projection` behind it).
+- :mod:`~lacv.geometry.rotations` — SO(3): ``skew``, ``exp_so3`` / ``log_so3``
+  (accurate near 0 and π), ``left_jacobian`` / ``right_jacobian``,
+  ``nearest_rotation``; the one implementation the modules above share.
 - :mod:`~lacv.geometry.epipolar` — :class:`Fundamental`, :class:`Essential`,
   pose recovery and triangulation; ``ransac(x1, x2, model=Fundamental)`` works.
 """

@@ -54,7 +54,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lacv.errors import DegenerateError
-from lacv.geometry.camera import _distort, _distort_jacobian, _exp_so3
+from lacv.geometry.camera import _distort, _distort_jacobian
+from lacv.geometry.rotations import _exp_so3
 
 #: evaluate(g, R, t, jacobian) -> (r (n, 2), Jg (n, 2, m) | None, Jp (n, 2, 6) | None),
 #: r = None when the parameters are infeasible (a point behind a camera)

@@ -48,8 +48,9 @@ import numpy as np
 from lacv._validate import check_int, describe
 from lacv.errors import DegenerateError, InputError
 from lacv.geometry._bundle import block_lm, pose_jacobian, project_with_jacobian
-from lacv.geometry.camera import Camera, Pose, _exp_so3, _log_so3, project_to_rotation
+from lacv.geometry.camera import Camera, Pose, project_to_rotation
 from lacv.geometry.projection import decompose_projection_matrix, projection_matrix_dlt
+from lacv.geometry.rotations import _exp_so3, _left_jacobian, _log_so3, _skew
 from lacv.geometry.zhang import (
     _check_views,
     _homographies,
@@ -347,23 +348,6 @@ def _result(camera: Camera, res: Any, views: _Views, std: dict[str, float],
 # ----------------------------------------------------------------------------- stereo
 
 
-def _left_jacobian(w: np.ndarray) -> np.ndarray:
-    r"""SO(3)'s left Jacobian: ``exp(w + δ) ≈ exp([J_l(w) δ]×) exp(w)``.
-
-    .. math:: J_l(w) = I + \frac{1 - \cos\theta}{\theta^2}[w]_\times
-              + \frac{\theta - \sin\theta}{\theta^3}[w]_\times^2
-
-    (Barfoot, *State Estimation for Robotics*, 2017, eq. 7.77a.)
-    """
-    theta = float(np.linalg.norm(w))
-    Wx = np.array([[0.0, -w[2], w[1]], [w[2], 0.0, -w[0]], [-w[1], w[0], 0.0]])
-    if theta < 1e-6:
-        return np.eye(3) + 0.5 * Wx + (Wx @ Wx) / 6.0
-    a = (1.0 - np.cos(theta)) / theta**2
-    b = (theta - np.sin(theta)) / theta**3
-    return np.eye(3) + a * Wx + b * (Wx @ Wx)
-
-
 @dataclass(frozen=True)
 class StereoResult:
     """What :func:`calibrate_stereo` found.
@@ -623,8 +607,7 @@ def calibrate_stereo(object_points: Any, image_points_left: Any, image_points_ri
     cam_r = Camera.from_params(TR @ res.g[mL:mL + mR] + cR, image_size=views_r.image_size)
     w, T = res.g[m - 6:m - 3], res.g[m - 3:]
     R = _exp_so3(w)
-    Tx = np.array([[0.0, -T[2], T[1]], [T[2], 0.0, -T[0]], [-T[1], T[0], 0.0]])
-    E = Tx @ R
+    E = _skew(T) @ R
     F = np.linalg.solve(cam_r.K.T, E) @ np.linalg.inv(cam_l.K)
     F = F / F[2, 2] if abs(F[2, 2]) > 1e-12 * np.linalg.norm(F) else F / np.linalg.norm(F)
     r = res.residuals

@@ -22,7 +22,8 @@ OpenCV YAML layout is read and written by :meth:`Camera.to_opencv_yaml` /
 
 Rotations travel as rotation vectors (axis × angle, OpenCV's ``rvec``)
 through :func:`rotation_from_rvec` and :func:`rvec_from_rotation` (the
-exponential and logarithm of SO(3), Rodrigues' formula).
+exponential and logarithm of SO(3), Rodrigues' formula; the kernels are
+:mod:`lacv.geometry.rotations`).
 
 References
 ----------
@@ -45,6 +46,7 @@ import numpy as np
 
 from lacv._validate import as_array, as_points, describe
 from lacv.errors import DegenerateError, InputError
+from lacv.geometry.rotations import _exp_so3, _log_so3, _nearest_rotation
 
 __all__ = [
     "DISTORTION_NAMES",
@@ -63,26 +65,6 @@ _UNDISTORT_TOL = 1e-10
 
 
 # ----------------------------------------------------------------------------- SO(3)
-
-
-def _skew(v: np.ndarray) -> np.ndarray:
-    """Stack of cross-product matrices ``[v]×`` for ``v`` of shape ``(..., 3)``."""
-    z = np.zeros(v.shape[:-1])
-    return np.stack([np.stack([z, -v[..., 2], v[..., 1]], -1),
-                     np.stack([v[..., 2], z, -v[..., 0]], -1),
-                     np.stack([-v[..., 1], v[..., 0], z], -1)], -2)
-
-
-def _exp_so3(w: np.ndarray) -> np.ndarray:
-    r"""Rodrigues: ``R = I + sin θ [n]× + (1 − cos θ) [n]×²`` for ``w = θ n``, ``(..., 3)``."""
-    theta = np.sqrt(np.sum(w * w, axis=-1))[..., None, None]
-    Wx = _skew(w)
-    small = theta < 1e-8
-    safe = np.where(small, 1.0, theta)
-    # Taylor series below 1e-8 rad: sinθ/θ → 1 − θ²/6, (1 − cosθ)/θ² → 1/2 − θ²/24
-    a = np.where(small, 1.0 - theta**2 / 6.0, np.sin(safe) / safe)
-    b = np.where(small, 0.5 - theta**2 / 24.0, (1.0 - np.cos(safe)) / safe**2)
-    return np.eye(3) + a * Wx + b * (Wx @ Wx)
 
 
 def rotation_from_rvec(rvec: Any) -> np.ndarray:
@@ -131,25 +113,6 @@ def rvec_from_rotation(R: Any) -> np.ndarray:
     return _log_so3(M)
 
 
-def _log_so3(M: np.ndarray) -> np.ndarray:
-    c = (np.trace(M) - 1.0) / 2.0
-    v = np.array([M[2, 1] - M[1, 2], M[0, 2] - M[2, 0], M[1, 0] - M[0, 1]]) / 2.0  # n sin θ
-    s = float(np.linalg.norm(v))
-    theta = math.atan2(s, c)  # accurate at both ends, unlike acos(c)
-    if theta < 1e-8:
-        return v  # sin θ ≈ θ: the vector part is the rotation vector
-    if c > -0.9:
-        return v * (theta / s)
-    # near π, sin θ → 0: read the axis from the symmetric part,
-    # (R + Rᵀ)/2 − cos θ I = (1 − cos θ) n nᵀ
-    S = (M + M.T) / 2.0 - c * np.eye(3)
-    k = int(np.argmax(np.diag(S)))
-    n = S[:, k] / np.linalg.norm(S[:, k])
-    if n @ v < 0:  # the sign of the axis follows the (small) antisymmetric part
-        n = -n
-    return n * theta
-
-
 def project_to_rotation(M: Any) -> np.ndarray:
     r"""The rotation nearest to ``M`` in the Frobenius norm: ``U diag(1, 1, det UVᵀ) Vᵀ``.
 
@@ -166,10 +129,7 @@ def project_to_rotation(M: Any) -> np.ndarray:
     (3, 3) ndarray
         A rotation matrix.
     """
-    A = as_array(M, "M", shape=(3, 3))
-    U, _, Vt = np.linalg.svd(A)
-    D = np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt)) or 1.0])
-    return U @ D @ Vt
+    return _nearest_rotation(as_array(M, "M", shape=(3, 3)))
 
 
 @dataclass(frozen=True, eq=False)

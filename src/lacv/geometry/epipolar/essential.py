@@ -33,6 +33,7 @@ from lacv.geometry.epipolar.fundamental import (
     _unit,
     eight_point,
 )
+from lacv.geometry.rotations import skew  # public here too: E = [t]ₓ R
 
 __all__ = [
     "calibrate_points",
@@ -99,28 +100,6 @@ def calibrate_points(points: Any, K: Any, name: str = "points") -> np.ndarray:
     p = as_points(points, name)
     Ki = _inv_K(check_intrinsics(K))
     return p @ Ki[:2, :2].T + Ki[:2, 2]
-
-
-def skew(v: Any) -> np.ndarray:
-    r"""The cross-product matrix :math:`[v]_\times`, with :math:`[v]_\times w = v \times w`.
-
-    Parameters
-    ----------
-    v : (3,) array_like
-
-    Returns
-    -------
-    (3, 3) ndarray
-
-    Examples
-    --------
-    >>> skew([1.0, 2.0, 3.0]) @ np.array([4.0, 5.0, 6.0])
-    array([-3.,  6., -3.])
-    """
-    a = as_array(v, "v")
-    if a.shape != (3,):
-        raise InputError(f"v: expected a 3-vector, got {describe(a)}")
-    return np.array([[0.0, -a[2], a[1]], [a[2], 0.0, -a[0]], [-a[1], a[0], 0.0]])
 
 
 def _check_rotation(R: Any, name: str = "R") -> np.ndarray:

@@ -23,9 +23,9 @@ residual :math:`r = e / \sqrt D` has
 
 chained with :math:`\partial F / \partial (\omega_u, \omega_v, s)`, where
 :math:`\partial R / \partial \omega_k = [J_l(\omega) e_k]_\times R` (the left
-Jacobian of SO(3); :class:`_Rank2`). The solver (:func:`refine_working`)
-re-centres ``U``, ``V`` after each step so the Jacobian is always taken at
-``ω = 0``, where it is ``[e_k]ₓ``, and otherwise follows the project's
+Jacobian of SO(3), :mod:`lacv.geometry.rotations`; :class:`_Rank2`). The
+solver (:func:`refine_working`) re-centres ``U``, ``V`` after each step so the
+Jacobian is always taken at ``ω = 0``, where it is ``[e_k]ₓ``, and otherwise follows the project's
 generic :func:`~lacv.geometry.refine.levenberg_marquardt`.
 
 The work happens in a *working frame* ``x̂ = A x̃`` — Hartley-normalised
@@ -44,7 +44,6 @@ References
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,41 +51,10 @@ import numpy as np
 
 from lacv.geometry.epipolar.fundamental import _check_correspondences, _check_fundamental, _unit
 from lacv.geometry.homogeneous import normalize_points
+from lacv.geometry.rotations import SO3_GENERATORS as _GENERATORS
+from lacv.geometry.rotations import _exp_so3, _exp_so3_derivatives
 
 __all__ = ["FundamentalRefinement", "refine_fundamental"]
-
-
-def _skew(v: np.ndarray) -> np.ndarray:
-    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
-
-
-#: the generators [e_k]ₓ of so(3)
-_GENERATORS = np.array([_skew(e) for e in np.eye(3)])
-
-
-def _rotation(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``R = exp([w]ₓ)`` and ``dR/dw_k`` (3, 3, 3), from Rodrigues and the left Jacobian."""
-    th2 = float(w @ w)
-    W = _skew(w)
-    W2 = W @ W
-    if th2 < 1e-12:
-        # series: sin θ/θ ≈ 1 − θ²/6, (1 − cos θ)/θ² ≈ 1/2 − θ²/24, (θ − sin θ)/θ³ ≈ 1/6
-        a, b, c = 1.0 - th2 / 6.0, 0.5 - th2 / 24.0, 1.0 / 6.0 - th2 / 120.0
-    else:
-        th = math.sqrt(th2)
-        sn = math.sin(th)
-        a, b, c = sn / th, (1.0 - math.cos(th)) / th2, (th - sn) / (th2 * th)
-    R = a * W + b * W2
-    R[0, 0] += 1.0
-    R[1, 1] += 1.0
-    R[2, 2] += 1.0
-    Jl = b * W + c * W2
-    Jl[0, 0] += 1.0
-    Jl[1, 1] += 1.0
-    Jl[2, 2] += 1.0
-    # [J_l e_k]ₓ = Σ_m (J_l)_{mk} [e_m]ₓ, for all k at once
-    dR = np.einsum("mk,mij->kij", Jl, _GENERATORS) @ R
-    return R, dR
 
 
 class _Rank2:
@@ -110,14 +78,14 @@ class _Rank2:
 
     def matrix(self, x: np.ndarray) -> np.ndarray:
         wu, wv, s = self._split(x)
-        Ru, _ = _rotation(wu)
-        Rv, _ = _rotation(wv)
+        Ru = _exp_so3(wu)
+        Rv = _exp_so3(wv)
         return self.U @ Ru @ np.diag([1.0, s, 0.0]) @ Rv.T @ self.V.T
 
     def matrix_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wu, wv, s = self._split(x)
-        Ru, dRu = _rotation(wu)
-        Rv, dRv = _rotation(wv)
+        Ru, dRu = _exp_so3_derivatives(wu)
+        Rv, dRv = _exp_so3_derivatives(wv)
         S = np.diag([1.0, s, 0.0])
         A = self.U @ Ru
         B = Rv.T @ self.V.T
@@ -219,22 +187,6 @@ def _cauchy(r: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     small = u < 1e-12
     ratio = np.where(small, 1.0, r / np.where(small, 1.0, rt))
     return rt, ratio / (1.0 + u)
-
-
-def _rodrigues(w: np.ndarray) -> np.ndarray:
-    """``R = exp([w]ₓ)`` alone (Rodrigues; the series near ``w = 0``)."""
-    th2 = float(w @ w)
-    W = _skew(w)
-    if th2 < 1e-12:
-        a, b = 1.0 - th2 / 6.0, 0.5 - th2 / 24.0
-    else:
-        th = math.sqrt(th2)
-        a, b = math.sin(th) / th, (1.0 - math.cos(th)) / th2
-    R = a * W + b * (W @ W)
-    R[0, 0] += 1.0
-    R[1, 1] += 1.0
-    R[2, 2] += 1.0
-    return R
 
 
 def _local_dF(U: np.ndarray, V: np.ndarray, s: float, essential: bool) -> np.ndarray:
@@ -372,8 +324,8 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
         if predicted_stop and 0.0 < predicted <= ftol * cost:
             converged, message = True, "predicted decrease below ftol"
             break
-        U_new = U @ _rodrigues(h[:3])
-        V_new = V @ _rodrigues(np.array([h[3], h[4], 0.0]) if essential else h[3:6])
+        U_new = U @ _exp_so3(h[:3])
+        V_new = V @ _exp_so3(np.array([h[3], h[4], 0.0]) if essential else h[3:6])
         s_new = s if essential else s + float(h[6])
         r_new = robust(_sampson_r(matrix(U_new, V_new, s_new), h1, h2, Q1, Q2, rows)[0])[0]
         n_eval += 1
