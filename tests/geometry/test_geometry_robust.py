@@ -168,7 +168,7 @@ def test_sigma_weights_are_the_marginal_density_of_magsac_plus_plus():
 
     from scipy.integrate import quad
 
-    from lacv.geometry.robust import _SIGMA_DOF, _SIGMA_K
+    from lacv.geometry.sigma_consensus import _SIGMA_DOF, _SIGMA_K
 
     # k is the 0.99 quantile of the chi distribution with 4 degrees of freedom
     assert _SIGMA_DOF == 4 and _SIGMA_K == pytest.approx(3.6437, abs=1e-4)

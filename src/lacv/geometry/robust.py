@@ -107,8 +107,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.special import gamma as gamma_fn
-from scipy.special import gammainc, gammaincc, gammaincinv
 
 from lacv._validate import (
     as_points,
@@ -121,6 +119,14 @@ from lacv._validate import (
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.geometry import _minimal
 from lacv.geometry.homogeneous import _hartley
+from lacv.geometry.sampling import NEVER, _exact_q, _trials_for, draw_samples, required_trials
+from lacv.geometry.sigma_consensus import (
+    _SIGMA_RHO,
+    _SIGMA_W,
+    _sigma_index,
+    sigma_loss,
+    sigma_weights,
+)
 from lacv.geometry.transforms import (
     Affine,
     Euclidean,
@@ -165,180 +171,13 @@ _TIE = 0.01
 #: the final least squares uses the points within this multiple of the threshold
 _FINAL_SCALE = 1.5
 
-#: stands for "never": the trial count when no all-inlier sample can be drawn
-NEVER = np.iinfo(np.int64).max
-
-#: MAGSAC++ noise model: degrees of freedom ν of the χ-distributed inlier residual ...
-_SIGMA_DOF = 4
-#: ... the quantile k of that χ distribution (0.99) beyond which a residual is no inlier at σ ...
-_SIGMA_K = float(np.sqrt(2.0 * gammaincinv(_SIGMA_DOF / 2.0, 0.99)))
-#: ... least-squares steps of the sigma local optimisation, and the most IRLS rounds at the end
+#: least-squares steps of the sigma local optimisation, and the most IRLS rounds at the end
 _SIGMA_LO_STEPS = 3
 _SIGMA_FINAL_ROUNDS = 6
 #: the local optimisation stops after a step that lowers the MSAC cost by less than this
 _SIGMA_LO_GAIN = 0.01
 #: the IRLS polish stops when the marginal loss falls by less than this fraction
 _SIGMA_FTOL = 1e-4
-
-
-# --------------------------------------------------------------------------- stopping rule
-
-
-def required_trials(inlier_ratio: float, sample_size: int, confidence: float = 0.99, *,
-                    n_points: int | None = None) -> int:
-    r"""Samples needed to draw an all-inlier one with probability ``confidence``.
-
-    .. math:: k = \left\lceil \frac{\log(1 - p)}{\log(1 - q)} \right\rceil,\qquad
-              q = \varepsilon^s \;\text{or}\; q = \prod_{j=0}^{s-1} \frac{I - j}{N - j}
-
-    With ``n_points=None`` the textbook ``q = εˢ`` (drawing with replacement;
-    H&Z §4.7.1, eq. 4.18, table 4.3). With ``n_points = N`` the exact
-    probability for ``s`` distinct points drawn from ``N`` of which
-    ``I = round(ε N)`` are inliers, which is what :func:`ransac` draws.
-
-    Parameters
-    ----------
-    inlier_ratio : float
-        ``ε`` in [0, 1].
-    sample_size : int
-        ``s`` ≥ 1.
-    confidence : float
-        ``p`` in (0, 1).
-    n_points : int, optional
-        ``N`` for the exact rule.
-
-    Returns
-    -------
-    int
-        ``k`` ≥ 1; :data:`NEVER` (``2⁶³ − 1``) when ``q == 0``.
-
-    Examples
-    --------
-    >>> required_trials(0.5, 4, 0.99)        # H&Z table 4.3: s = 4, 50 % outliers
-    72
-    >>> required_trials(0.5, 4, 0.99, n_points=20)   # 10 inliers of 20: q is smaller
-    104
-    """
-    eps = check_probability(inlier_ratio, "inlier_ratio", open_interval=False)
-    s = check_int(sample_size, "sample_size", minimum=1)
-    p = check_probability(confidence, "confidence")
-    if n_points is None:
-        q = eps ** s
-    else:
-        n = check_int(n_points, "n_points", minimum=s)
-        inl = round(eps * n)
-        q = 1.0
-        for j in range(s):
-            q *= max(inl - j, 0) / (n - j)
-    return _trials_for(q, p)
-
-
-def _trials_for(q: float, p: float) -> int:
-    if q <= 0.0:
-        return int(NEVER)
-    if q >= 1.0:
-        return 1
-    k = math.log(1.0 - p) / math.log1p(-q)
-    return max(1, min(int(NEVER), math.ceil(k - 1e-9)))
-
-
-def _exact_q(n_inliers: int, n: int, s: int) -> float:
-    q = 1.0
-    for j in range(s):
-        q *= max(n_inliers - j, 0) / (n - j)
-    return q
-
-
-def draw_samples(rng: np.random.Generator, n: int, size: int, count: int) -> np.ndarray:
-    """``count`` uniform samples of ``size`` distinct indices in ``[0, n)``, (count, size) int.
-
-    Rows are drawn uniformly from ``[0, n)^size`` and the rows with a repeated
-    index are drawn again: conditioned on being distinct, every ordered
-    ``size``-tuple is equally likely, so the samples are uniform. An index
-    is ``⌊u n⌋`` of a uniform double ``u`` (53 random bits: the bias is below
-    ``n / 2⁵³``), which costs a third of ``Generator.integers``' call.
-    """
-    out = _uniform_indices(rng, n, (count, size))
-    if size == 1:
-        return out
-    bad = np.arange(count)
-    while bad.size:
-        srt = np.sort(out[bad], axis=1)
-        bad = bad[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
-        if bad.size:
-            out[bad] = _uniform_indices(rng, n, (bad.size, size))
-    return out
-
-
-def _uniform_indices(rng: np.random.Generator, n: int, shape: tuple[int, int]) -> np.ndarray:
-    u = rng.random(shape)
-    u *= n
-    return u.astype(np.intp)
-
-
-# --------------------------------------------------------------------------- sigma consensus
-
-
-def _sigma_tables(n: int = 16384) -> tuple[np.ndarray, np.ndarray, float]:
-    r"""MAGSAC++'s weight and loss tabulated on ``t = r²/σ_max²`` in ``[0, k²]``.
-
-    With the inlier residual χ-distributed with ν degrees of freedom at noise
-    σ, ``g(r|σ) = 2C(ν) σ^{-ν} r^{ν-1} e^{-r²/2σ²}``, ``C(ν) = 1/(2^{ν/2}Γ(ν/2))``,
-    truncated at ``kσ``, and σ uniform on ``[0, σ_max]``, the marginal weight
-    ``w(r) = (1/σ_max)∫_{r/k}^{σ_max} g(r|σ) dσ`` is, with ``a = (ν−1)/2``,
-    ``X = r²/(2σ_max²)``,
-
-    .. math:: w(r) \propto \Gamma(a, X) - \Gamma(a, k^2/2)\quad (r < kσ_{max}),
-              \qquad \rho(r) \propto σ_{max}^2\,[X\,\Gamma(a, X) + \gamma(a+1, X)
-              - X\,\Gamma(a, k^2/2)]
-
-    (Γ, γ the upper and lower incomplete gamma functions); ``ρ`` is the loss
-    with ``ρ'(r) = r w(r)`` (so ``w`` is its IRLS weight), constant beyond
-    ``kσ_max`` (Barath, Noskova, Ivashechkin & Matas, "MAGSAC++, a fast,
-    reliable and accurate robust estimator", CVPR 2020, §3). Both are
-    normalised so that ``w(0) = 1``, ``ρ`` in units of ``σ_max²``.
-
-    Returns the two tables at ``t = j k²/n``, ``j = 0 … n`` (entry ``n + 1``
-    holds the values beyond ``k σ_max``: weight 0, the loss's plateau) and
-    ``n / k²``, the factor from ``t`` to the table index.
-    """
-    a = (_SIGMA_DOF - 1) / 2.0
-    k2 = _SIGMA_K ** 2
-    X = np.linspace(0.0, k2, n + 1) / 2.0
-    upper_k = gammaincc(a, k2 / 2.0) * gamma_fn(a)
-    upper = gammaincc(a, X) * gamma_fn(a)
-    c = 1.0 / (gamma_fn(a) - upper_k)
-    w = np.zeros(n + 2)
-    w[:-1] = np.maximum(c * (upper - upper_k), 0.0)
-    rho = np.empty(n + 2)
-    rho[:-1] = c * (X * upper + gammainc(a + 1.0, X) * gamma_fn(a + 1.0) - X * upper_k)
-    rho[-1] = rho[-2]
-    return w, rho, n / k2
-
-
-_SIGMA_W, _SIGMA_RHO, _SIGMA_SCALE = _sigma_tables()
-
-
-def _sigma_index(errors_sq: np.ndarray, sigma_max: float) -> np.ndarray:
-    # nearest table entry (the tables are fine enough that rounding moves w by < 2e-4);
-    # fmin maps nan and everything beyond k σ_max to the last entry
-    t = errors_sq * (_SIGMA_SCALE / (sigma_max * sigma_max))
-    t += 0.5
-    np.fmin(t, _SIGMA_W.size - 1, out=t)
-    return t.astype(np.intp)
-
-
-def sigma_weights(errors_sq: np.ndarray, sigma_max: float) -> np.ndarray:
-    """MAGSAC++ IRLS weights of squared residuals (1 at zero, 0 from ``k·σ_max`` on).
-
-    ``inf`` and ``nan`` residuals get weight 0. See :func:`_sigma_tables`.
-    """
-    return _SIGMA_W[_sigma_index(errors_sq, sigma_max)]
-
-
-def sigma_loss(errors_sq: np.ndarray, sigma_max: float) -> np.ndarray:
-    """MAGSAC++'s marginal loss ``ρ`` of squared residuals, in units of ``σ_max²``."""
-    return _SIGMA_RHO[_sigma_index(errors_sq, sigma_max)]
 
 
 # --------------------------------------------------------------------------- the generic loop
