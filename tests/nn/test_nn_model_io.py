@@ -91,7 +91,7 @@ def test_load_errors(tmp_path):
         load(tmp_path / "none.npz")
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a zip file at all")
-    with pytest.raises(InputError, match="not a readable"):
+    with pytest.raises(InputError, match="not a model saved by lacv"):
         load(junk)
     plain = tmp_path / "plain.npz"
     np.savez(plain, a=np.ones(3))
@@ -110,3 +110,18 @@ def test_load_errors(tmp_path):
         zf.writestr("architecture.npy", b"\x93NUMPY garbage")
     with pytest.raises(InputError):
         load(tmp_path / "objs.npz")
+
+
+def test_load_rejects_non_model_files_clearly(tmp_path):
+    from lacv.errors import InputError
+    from lacv.nn import load
+
+    text = tmp_path / "model.npz"
+    text.write_text("garbage")
+    with pytest.raises(InputError, match="not a model saved by lacv") as info:
+        load(text)
+    assert "allow_pickle" not in str(info.value)
+    single = tmp_path / "array.npy"
+    np.save(single, np.ones(3))
+    with pytest.raises(InputError, match="single array"):
+        load(single)

@@ -210,10 +210,16 @@ def load(path: str | os.PathLike[str]) -> Sequential:
     if not src.is_file():
         raise InputError(f"{label}: no such file")
     try:
-        with np.load(src, allow_pickle=False) as data:
+        data = np.load(src, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array (.npy), not a saved model")
+        with data:
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{label}: not a readable .npz file ({exc})") from None
+        # NumPy reads anything that is not .npy/.npz as a pickle, which lacv never loads:
+        # say what the file is not, rather than suggesting allow_pickle
+        reason = ("not a NumPy file" if "pickle" in str(exc) else str(exc))
+        raise InputError(f"{label}: not a model saved by lacv (.npz): {reason}") from None
     if "architecture" not in arrays:
         raise InputError(f"{label}: not a lacv model (no 'architecture' entry)")
     try:
