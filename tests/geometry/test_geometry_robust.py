@@ -319,3 +319,14 @@ def test_real_pairs_validation_error(name, bound_px):
     # the hand-annotated label-1 points: OpenCV USAC_MAGSAC measures 1.46 and 1.92 px here
     assert np.mean(res.model.residuals(vs, vd)) < bound_px
     assert res.inlier_ratio > 0.5
+
+
+def test_pure_noise_supported_only_by_its_sample_is_no_model():
+    """Four random points always fit a homography exactly: that is no evidence, so no model."""
+    rng = np.random.default_rng(1)
+    src, dst = rng.random((30, 2)) * 100, rng.random((30, 2)) * 100
+    with pytest.raises(EstimationError, match="min_inliers = 5") as info:
+        ransac(src, dst, threshold_px=0.001, rng=0)
+    assert info.value.stats["best_inliers"] == 4
+    # asking explicitly for the old behaviour still works
+    assert ransac(src, dst, threshold_px=0.001, rng=0, min_inliers=4).n_inliers == 4

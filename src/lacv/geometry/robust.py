@@ -822,7 +822,10 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     preemptive_points : int
         Size of the random subset for the first scoring (used when N ≥ twice it).
     min_inliers : int, optional
-        Fewest inliers of an acceptable model (default: ``model.min_samples``).
+        Fewest inliers of an acceptable model. Default ``model.min_samples + 1``:
+        a model whose only inliers are the points of its own minimal sample fits
+        any data exactly, so it is no evidence of a transform (pure noise then
+        raises :class:`~lacv.errors.EstimationError` instead of returning it).
     sigma_consensus : bool
         Local optimisation and final fit with MAGSAC++'s marginalised weights
         (``σ_max = threshold_px``; see :func:`run_ransac`); ``False`` for the
@@ -867,7 +870,9 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     max_trials = check_int(max_trials, "max_trials", minimum=1)
     batch_size = 128 if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
     preemptive_points = check_int(preemptive_points, "preemptive_points", minimum=cls.min_samples)
-    if min_inliers is not None:
+    if min_inliers is None:
+        min_inliers = cls.min_samples + 1
+    else:
         min_inliers = check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
     generator = as_rng(rng)
     try:
