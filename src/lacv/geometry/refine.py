@@ -646,6 +646,9 @@ def _homography_normal_equations(h: np.ndarray, X: np.ndarray, dst: np.ndarray,
 
 
 _X_ROWS = np.array([2, 4, 5])
+#: the eight free entries of h when entry k is held fixed, and their 8×8 block of JᵀJ
+_FREE = [np.delete(np.arange(9), k) for k in range(9)]
+_FREE_BLOCK = [np.ix_(f, f) for f in _FREE]
 
 
 def _refine_homography_fast(H0: np.ndarray, X: np.ndarray, dst: np.ndarray, *,
@@ -707,7 +710,8 @@ def _refine_homography_fast(H0: np.ndarray, X: np.ndarray, dst: np.ndarray, *,
 
 
 def _homography_gauss_newton_step(H0: np.ndarray, X: np.ndarray, dst: np.ndarray,
-                                  weights: np.ndarray | None = None) -> np.ndarray:
+                                  weights: np.ndarray | None = None,
+                                  Z: np.ndarray | None = None) -> np.ndarray:
     """One (weighted) Gauss–Newton step on the transfer error from ``H0``; returns H.
 
     ``(JᵀWJ + εD) δ = −JᵀWr`` with the normal equations of
@@ -716,17 +720,19 @@ def _homography_gauss_newton_step(H0: np.ndarray, X: np.ndarray, dst: np.ndarray
     singular system; the largest entry of ``H0`` is held fixed. The step is
     not verified here: the robust estimator's IRLS rounds keep it only when
     the robust loss falls. ``H0`` comes back when the system cannot be solved.
+    ``Z`` is ``_moment_rows(X[0], X[1])`` when the caller already has it.
     """
     k = int(np.argmax(np.abs(H0)))
     h = H0.ravel() / H0.flat[k]
-    free = np.delete(np.arange(9), k)
-    Z = _moment_rows(X[0], X[1])
+    free = _FREE[k]
+    if Z is None:
+        Z = _moment_rows(X[0], X[1])
     buf = np.empty((9, X.shape[1]))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cost, A9, g9 = _homography_normal_equations(h, X, dst, Z, buf, weights)
         if not np.isfinite(cost):
             return H0
-        A, g = A9[np.ix_(free, free)], g9[free]
+        A, g = A9[_FREE_BLOCK[k]], g9[free]
         A.flat[::9] += 1e-9 * np.diag(A)
         try:
             step = np.linalg.solve(A, -g)

@@ -135,6 +135,7 @@ from lacv.geometry.transforms import (
     Transform,
     Translation,
     _dlt_columns,
+    _moment_rows,
     _umeyama,
     transform_class,
 )
@@ -602,6 +603,7 @@ class _TransformEstimator:
         self._sub_idx: np.ndarray | None = None
         self._sub: tuple[np.ndarray, np.ndarray] = (self.src_h, self.dst_t)
         self._solver = _MINIMAL[cls]
+        self._Z: np.ndarray | None = None
 
     def solve_minimal(self, samples: np.ndarray) -> np.ndarray:
         H, ok = self._solver(self.sn[samples], self.dn[samples])
@@ -634,11 +636,22 @@ class _TransformEstimator:
             return self.src_h, self.dst_t
         return self.src_h.take(idx, axis=1), self.dst_t.take(idx, axis=1)
 
+    def _moments(self, idx: np.ndarray) -> np.ndarray | None:
+        """The monomial rows (:func:`_moment_rows`) of all points, computed once; else None.
+
+        Without outliers every local optimisation and IRLS round uses every point.
+        """
+        if idx.size != self.n_points:
+            return None
+        if self._Z is None:
+            self._Z = _moment_rows(self.src_h[0], self.src_h[1])
+        return self._Z
+
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
         cls = self.cls
         if cls is Homography:
             sh, dt = self._rows(idx)
-            H = _dlt_columns(sh[0], sh[1], dt[0], dt[1], weights)
+            H = _dlt_columns(sh[0], sh[1], dt[0], dt[1], weights, self._moments(idx))
             return H / np.linalg.norm(H)
         if cls is Affine:
             # the 2N×6 least squares as two 3-unknown systems sharing XᵀWX (see Affine)
@@ -679,7 +692,8 @@ class _TransformEstimator:
             # one Gauss–Newton step per round: the rounds' loss test verifies it, and with
             # the weights fixed the problem is so nearly linear that a full LM solve
             # would take the same step (one pass over the points instead of two or three)
-            H = _homography_gauss_newton_step(model, *self._rows(idx), weights)
+            H = _homography_gauss_newton_step(model, *self._rows(idx), weights,
+                                              self._moments(idx))
             return H / np.linalg.norm(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], weights, 5,
                       normalized=True, ftol=1e-8)

@@ -933,10 +933,14 @@ def dlt_normalized(sn: np.ndarray, dn: np.ndarray, w: np.ndarray | None = None) 
 
 
 def _dlt_columns(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray,
-                 w: np.ndarray | None = None) -> np.ndarray:
-    """:func:`dlt_normalized` from the coordinate columns ``x, y`` (src) and ``u, v`` (dst)."""
+                 w: np.ndarray | None = None, Z: np.ndarray | None = None) -> np.ndarray:
+    """:func:`dlt_normalized` from the coordinate columns ``x, y`` (src) and ``u, v`` (dst).
+
+    ``Z`` is ``_moment_rows(x, y)`` when the caller already has it.
+    """
     n = x.shape[0]
-    Z = _moment_rows(x, y)
+    if Z is None:
+        Z = _moment_rows(x, y)
     Wt = np.empty((4, n))  # the weights 1, u, v, u² + v² (times w)
     if w is None:
         Wt[0] = 1.0
