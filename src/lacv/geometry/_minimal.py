@@ -173,7 +173,7 @@ def transfer_errors_sq(H: np.ndarray, src_h: np.ndarray, dst: np.ndarray, projec
         # arithmetic, dominated the time (5× at B·K = 3·10⁴).
         Y = H @ src_h  # (B, 3, K): one matmul, 20× faster than einsum here
         w = Y[:, 2]
-        at_inf = not np.all(w)
+        at_inf = np.count_nonzero(w) != w.size
         inv = np.reciprocal(w, out=w)
         ex, ey = Y[:, 0], Y[:, 1]
         ex *= inv

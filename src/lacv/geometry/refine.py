@@ -722,7 +722,7 @@ def _homography_gauss_newton_step(H0: np.ndarray, X: np.ndarray, dst: np.ndarray
     the robust loss falls. ``H0`` comes back when the system cannot be solved.
     ``Z`` is ``_moment_rows(X[0], X[1])`` when the caller already has it.
     """
-    k = int(np.argmax(np.abs(H0)))
+    k = int(abs(H0).argmax())
     h = H0.ravel() / H0.flat[k]
     free = _FREE[k]
     if Z is None:

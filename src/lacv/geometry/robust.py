@@ -214,6 +214,18 @@ class LoopResult:
     trials_needed: int
 
 
+def _frobenius(M: np.ndarray) -> float:
+    # np.linalg.norm's own computation (sqrt of x·x) without its dispatch overhead
+    x = M.ravel()
+    return math.sqrt(float(x @ x))
+
+
+def _flatnonzero(mask: np.ndarray) -> np.ndarray:
+    # np.flatnonzero for a 1-D array without its Python wrappers (the hot loops call it
+    # a dozen times per fit, where the wrappers cost more than the search itself)
+    return mask.nonzero()[0]
+
+
 def _msac(e: np.ndarray, thr2: float) -> np.ndarray:
     # fmin ignores NaN: a point sent to infinity costs the full θ²
     return np.fmin(e, thr2).sum(axis=-1)
@@ -417,7 +429,7 @@ def _least_squares_polish(est: RobustEstimator, model: np.ndarray, e_best: np.nd
     fin2 = thr2 * _FINAL_SCALE ** 2
     for _ in range(rounds):
         sel = e_best <= fin2
-        inl = np.flatnonzero(sel)
+        inl = _flatnonzero(sel)
         if inl.size <= s:
             break
         try:
@@ -448,7 +460,7 @@ def _sigma_polish(est: RobustEstimator, model: np.ndarray, e: np.ndarray, sigma_
     loss = float(_SIGMA_RHO[t].sum())
     for _ in range(rounds):
         w = _SIGMA_W[t]
-        idx = np.flatnonzero(w)
+        idx = _flatnonzero(w)
         if idx.size <= s:
             break
         try:
@@ -483,7 +495,7 @@ def _sigma_local_optimization(est: RobustEstimator, model: np.ndarray, e: np.nda
     did = 0
     for _ in range(steps):
         w = sigma_weights(e, sigma_max)
-        idx = np.flatnonzero(w)
+        idx = _flatnonzero(w)
         if idx.size <= s:
             break
         try:
@@ -541,7 +553,7 @@ def _local_optimization(est: RobustEstimator, model: np.ndarray, e: np.ndarray, 
     s = est.sample_size
     did = 0
     for mult in schedule:
-        inl = np.flatnonzero(e <= thr2 * mult * mult)
+        inl = _flatnonzero(e <= thr2 * mult * mult)
         if inl.size <= s:
             continue
         try:
@@ -652,7 +664,7 @@ class _TransformEstimator:
         if cls is Homography:
             sh, dt = self._rows(idx)
             H = _dlt_columns(sh[0], sh[1], dt[0], dt[1], weights, self._moments(idx))
-            return H / np.linalg.norm(H)
+            return H / _frobenius(H)
         if cls is Affine:
             # the 2N×6 least squares as two 3-unknown systems sharing XᵀWX (see Affine)
             X, D = self._rows(idx)  # (3, n), (2, n)
@@ -694,7 +706,7 @@ class _TransformEstimator:
             # would take the same step (one pass over the points instead of two or three)
             H = _homography_gauss_newton_step(model, *self._rows(idx), weights,
                                               self._moments(idx))
-            return H / np.linalg.norm(H)
+            return H / _frobenius(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], weights, 5,
                       normalized=True, ftol=1e-8)
         return np.array(ref.model.matrix)
@@ -709,7 +721,7 @@ class _TransformEstimator:
             # LM starts from the current model (already a least-squares fit after LO)
             H = _refine_homography_fast(model, *self._rows(idx), ftol=1e-6,
                                         predicted_stop=True)
-            return H / np.linalg.norm(H)
+            return H / _frobenius(H)
         ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
                       normalized=True, ftol=1e-8)
         return np.array(ref.model.matrix)
