@@ -312,6 +312,7 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     best: np.ndarray | None = None
     best_cost = np.inf
     best_sub_cost = np.inf
+    best_sub_stale = False
     best_e: np.ndarray | None = None
     n_best_inl = 0
     pool: list[tuple[float, int, np.ndarray, np.ndarray]] = []
@@ -335,6 +336,9 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
         if subset is not None:
             sub_cost = _msac(est.errors_sq(models, subset), thr2)
             order = np.argsort(sub_cost, kind="stable")[:top_k]
+            if best_sub_stale:  # the best's subset cost, once a batch needs it
+                best_sub_cost = float(_msac(best_e[subset], thr2))
+                best_sub_stale = False
             order = order[sub_cost[order] < best_sub_cost]
             if order.size == 0:
                 continue
@@ -363,8 +367,7 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
             model, e_j, c_j, did = lo(est, model, e_j, c_j, thr2, lo_arg)
             n_lo += did
         best, best_e, best_cost = model, e_j, c_j
-        if subset is not None:
-            best_sub_cost = float(_msac(e_j[subset], thr2))
+        best_sub_stale = subset is not None
         n_best_inl = int(np.count_nonzero(e_j <= thr2))
         needed = _trials_for(_exact_q(n_best_inl, n, s), confidence)
 
@@ -387,17 +390,19 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     # residuals) are told apart by it, while a clear MSAC margin still decides.
     if pool and lo_iterations > 0:
         best_in = best_e <= thr2
-        best_rank = float(_sigma_cost(best_e, thr2)) if sigma else 0.0
+        best_rank: float | None = None  # the best's marginal loss, once a tie needs it
         for c, _, cand_m, cand_e in _prune(pool, best_in, thr2):
             if not c < _RUNNER_UP * best_cost:
                 break
             m2, e2, c2, did = lo(est, cand_m, cand_e, c, thr2, lo_arg)
             n_lo += did
             if sigma and abs(c2 - best_cost) <= _TIE * best_cost:
-                rank2 = float(_sigma_cost(e2, thr2))
+                if best_rank is None:
+                    best_rank = float(_sigma_cost(best_e, thr2))
+                rank2: float | None = float(_sigma_cost(e2, thr2))
                 better = rank2 < best_rank
             else:
-                rank2 = float(_sigma_cost(e2, thr2)) if sigma else 0.0
+                rank2 = None
                 better = c2 < best_cost
             if better:
                 best, best_e, best_cost, best_rank = m2, e2, c2, rank2
@@ -463,8 +468,10 @@ def _sigma_polish(est: RobustEstimator, model: np.ndarray, e: np.ndarray, sigma_
         idx = _flatnonzero(w)
         if idx.size <= s:
             break
+        if idx.size < w.size:  # (no copy when every point has weight: no outliers)
+            w = w[idx]
         try:
-            cand = fit(model, idx, w[idx]) if fit is not None else est.fit_nonminimal(idx, w[idx])
+            cand = fit(model, idx, w) if fit is not None else est.fit_nonminimal(idx, w)
         except DegenerateError:
             break
         e_new = est.errors_sq(cand[None], None)[0]
@@ -498,8 +505,10 @@ def _sigma_local_optimization(est: RobustEstimator, model: np.ndarray, e: np.nda
         idx = _flatnonzero(w)
         if idx.size <= s:
             break
+        if idx.size < w.size:
+            w = w[idx]
         try:
-            cand = est.fit_nonminimal(idx, w[idx])
+            cand = est.fit_nonminimal(idx, w)
         except DegenerateError:
             break
         did = 1
