@@ -117,8 +117,7 @@ from lacv._validate import (
     check_same_length,
 )
 from lacv.errors import DegenerateError, EstimationError, InputError
-from lacv.geometry import _minimal
-from lacv.geometry.homogeneous import _hartley
+from lacv.geometry._transform_estimator import _TransformEstimator
 from lacv.geometry.sampling import NEVER, _exact_q, _trials_for, draw_samples, required_trials
 from lacv.geometry.sigma_consensus import (
     _SIGMA_RHO,
@@ -128,15 +127,8 @@ from lacv.geometry.sigma_consensus import (
     sigma_weights,
 )
 from lacv.geometry.transforms import (
-    Affine,
-    Euclidean,
     Homography,
-    Similarity,
     Transform,
-    Translation,
-    _dlt_columns,
-    _moment_rows,
-    _umeyama,
     transform_class,
 )
 
@@ -212,12 +204,6 @@ class LoopResult:
     n_local_optimizations: int
     stopped: str
     trials_needed: int
-
-
-def _frobenius(M: np.ndarray) -> float:
-    # np.linalg.norm's own computation (sqrt of x·x) without its dispatch overhead
-    x = M.ravel()
-    return math.sqrt(float(x @ x))
 
 
 def _flatnonzero(mask: np.ndarray) -> np.ndarray:
@@ -577,175 +563,6 @@ def _local_optimization(est: RobustEstimator, model: np.ndarray, e: np.ndarray, 
         elif mult <= 1.0:
             break
     return model, e, cost, did
-
-
-# --------------------------------------------------------------------------- transforms
-
-
-_MINIMAL: dict[type[Transform], Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]
-_MINIMAL = {
-    Translation: _minimal.translation_1pt,
-    Euclidean: _minimal.euclidean_2pt,
-    Similarity: _minimal.similarity_2pt,
-    Affine: _minimal.affine_3pt,
-    Homography: _minimal.homography_4pt,
-}
-
-
-class _TransformEstimator:
-    """A :class:`RobustEstimator` for the five transform families.
-
-    Works in globally Hartley-normalised coordinates (so the batched solvers
-    and the least-squares fits are well conditioned); errors are converted
-    back to pixels² by the destination's scale, so thresholds stay in pixels.
-    """
-
-    def __init__(self, cls: type[Transform], src: np.ndarray, dst: np.ndarray):
-        self.cls = cls
-        self.sample_size = cls.min_samples
-        self.n_points = src.shape[0]
-        self.src_px, self.dst_px = src, dst
-        self.sn, self.Ts = _hartley(src)
-        self.dn, self.Td = _hartley(dst)
-        if cls in (Translation, Euclidean):
-            # these families are closed under translations but not under scaling:
-            # both sides get one common scale so the family is the same when normalised
-            k = np.sqrt(self.Ts[0, 0] * self.Td[0, 0])
-            for pts, T in ((self.sn, self.Ts), (self.dn, self.Td)):
-                pts *= k / T[0, 0]
-                T[:2] *= k / T[0, 0]
-        self.scale2 = 1.0 / self.Td[0, 0] ** 2  # normalised² -> pixels²
-        # Td = [[k, 0, a], [0, k, b], [0, 0, 1]] has the inverse [[1/k, 0, -a/k], ...]
-        k_d = self.Td[0, 0]
-        self.Td_inv = np.array([[1.0 / k_d, 0.0, -self.Td[0, 2] / k_d],
-                                [0.0, 1.0 / k_d, -self.Td[1, 2] / k_d], [0.0, 0.0, 1.0]])
-        self.src_h = np.vstack([self.sn.T, np.ones(self.n_points)])  # (3, N)
-        self.dst_t = np.ascontiguousarray(self.dn.T)  # (2, N)
-        self._sub_idx: np.ndarray | None = None
-        self._sub: tuple[np.ndarray, np.ndarray] = (self.src_h, self.dst_t)
-        self._solver = _MINIMAL[cls]
-        self._Z: np.ndarray | None = None
-
-    def solve_minimal(self, samples: np.ndarray) -> np.ndarray:
-        H, ok = self._solver(self.sn[samples], self.dn[samples])
-        return H[ok]
-
-    def errors_sq(self, models: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
-        if idx is None:
-            e = _minimal.transfer_errors_sq(models, self.src_h, self.dst_t, self.cls.projective)
-            e *= self.scale2
-            return e
-        # The preemptive subset only ranks a batch's hypotheses against each other and the
-        # best: single precision (7 digits) ranks them the same and halves the memory
-        # traffic of the (B, 3, m) products that dominate the loop at high outlier ratios.
-        if idx is not self._sub_idx:
-            self._sub_idx = idx
-            self._sub = (self.src_h.take(idx, axis=1).astype(np.float32),
-                         self.dst_t.take(idx, axis=1).astype(np.float32))
-        sh, dt = self._sub
-        e = _minimal.transfer_errors_sq(models.astype(np.float32), sh, dt, self.cls.projective)
-        e *= np.float32(self.scale2)
-        return e
-
-    def _rows(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The (3, n) homogeneous source and (2, n) destination rows of the points ``idx``.
-
-        ``take`` along axis 1 (~4× faster than ``[:, idx]``), and no copy at all when
-        ``idx`` is every point (the common case without outliers).
-        """
-        if idx.size == self.n_points:
-            return self.src_h, self.dst_t
-        return self.src_h.take(idx, axis=1), self.dst_t.take(idx, axis=1)
-
-    def _moments(self, idx: np.ndarray) -> np.ndarray | None:
-        """The monomial rows (:func:`_moment_rows`) of all points, computed once; else None.
-
-        Without outliers every local optimisation and IRLS round uses every point.
-        """
-        if idx.size != self.n_points:
-            return None
-        if self._Z is None:
-            self._Z = _moment_rows(self.src_h[0], self.src_h[1])
-        return self._Z
-
-    def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-        cls = self.cls
-        if cls is Homography:
-            sh, dt = self._rows(idx)
-            H = _dlt_columns(sh[0], sh[1], dt[0], dt[1], weights, self._moments(idx))
-            return H / _frobenius(H)
-        if cls is Affine:
-            # the 2N×6 least squares as two 3-unknown systems sharing XᵀWX (see Affine)
-            X, D = self._rows(idx)  # (3, n), (2, n)
-            Xw = X if weights is None else X * weights
-            M = Xw @ X.T
-            ev = np.linalg.eigvalsh(M)
-            if not ev[0] > 1e-14 * ev[-1]:
-                raise DegenerateError("the inliers are collinear: no unique affine map")
-            A = np.eye(3)
-            A[:2] = np.linalg.solve(M, Xw @ D.T).T
-            return A
-        sn, dn = self.sn[idx], self.dn[idx]
-        if cls is Translation:
-            disp = dn - sn
-            t = disp.mean(axis=0) if weights is None else weights @ disp / weights.sum()
-            M = np.eye(3)
-            M[:2, 2] = t
-            return M
-        angle, scale, t = _umeyama(sn, dn, weights, with_scale=cls is Similarity)
-        c, si = scale * np.cos(angle), scale * np.sin(angle)
-        return np.array([[c, -si, t[0]], [si, c, t[1]], [0.0, 0.0, 1.0]])
-
-    def to_pixels(self, model: np.ndarray) -> Transform:
-        M = self.Td_inv @ (model @ self.Ts)
-        if self.cls is Homography:
-            return Homography._trusted(M)
-        return self.cls._post_compose(M) if self.cls is Affine else _project_family(self.cls, M)
-
-    def refine_weighted(self, model: np.ndarray, idx: np.ndarray, weights: np.ndarray
-                        ) -> np.ndarray:
-        """One IRLS round: the weighted least-squares transfer-error fit, started from ``model``."""
-        from lacv.geometry.refine import _homography_gauss_newton_step, _refine
-
-        if self.cls in (Translation, Affine):
-            return self.fit_nonminimal(idx, weights)
-        if self.cls is Homography:
-            # one Gauss–Newton step per round: the rounds' loss test verifies it, and with
-            # the weights fixed the problem is so nearly linear that a full LM solve
-            # would take the same step (one pass over the points instead of two or three)
-            H = _homography_gauss_newton_step(model, *self._rows(idx), weights,
-                                              self._moments(idx))
-            return H / _frobenius(H)
-        ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], weights, 5,
-                      normalized=True, ftol=1e-8)
-        return np.array(ref.model.matrix)
-
-    def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        from lacv.geometry.refine import _refine, _refine_homography_fast
-
-        if self.cls in (Translation, Affine):
-            # linear: the least-squares fit on the inliers minimises the transfer error
-            return self.fit_nonminimal(idx, None)
-        if self.cls is Homography:
-            # LM starts from the current model (already a least-squares fit after LO)
-            H = _refine_homography_fast(model, *self._rows(idx), ftol=1e-6,
-                                        predicted_stop=True)
-            return H / _frobenius(H)
-        ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
-                      normalized=True, ftol=1e-8)
-        return np.array(ref.model.matrix)
-
-
-def _project_family(cls: type[Transform], M: np.ndarray) -> Transform:
-    """A matrix known to be of the family (up to rounding) as an exact member of it."""
-    if cls is Translation:
-        return Translation(M[:2, 2])
-    if cls is Euclidean:
-        return Euclidean(float(np.arctan2(M[1, 0], M[0, 0])), M[:2, 2])
-    if cls is Similarity:
-        return Similarity(float(np.hypot(M[0, 0], M[1, 0])), float(np.arctan2(M[1, 0], M[0, 0])),
-                          M[:2, 2])
-    return cls._post_compose(M)
 
 
 # --------------------------------------------------------------------------- public API
