@@ -79,17 +79,8 @@ def draw_matches(image1: Any, image2: Any, points1: Any, points2: Any,
     n = check_same_length(points1=p1, points2=p2)
     check_int(max_lines, "max_lines", minimum=1)
     check_int(thickness, "thickness", minimum=1)
-    if inliers is None:
-        good = np.ones(n, dtype=bool)
-    else:
-        good = np.asarray(inliers)
-        if good.dtype != bool or good.shape != (n,):
-            raise InputError(f"inliers: expected a boolean array of shape ({n},), "
-                             f"got {describe(good)}")
-    height = max(a.shape[0], b.shape[0])
-    canvas = np.zeros((height, a.shape[1] + b.shape[1], 3), dtype=np.uint8)
-    canvas[:a.shape[0], :a.shape[1]] = a
-    canvas[:b.shape[0], a.shape[1]:] = b
+    good = _inlier_mask(inliers, n)
+    canvas = _side_by_side(a, b)
     chosen = np.arange(n)
     if n > max_lines:
         chosen = np.sort(as_rng(rng).choice(n, max_lines, replace=False))
@@ -192,6 +183,25 @@ def draw_pair_matches(images: Sequence[Any], pairs: Sequence[Any], *,
     for r in rows:
         padded += [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))), gap]
     return np.vstack(padded[:-1])
+
+
+def _inlier_mask(inliers: Any, n: int) -> np.ndarray:
+    """``inliers`` checked as an ``(n,)`` boolean mask; all True when None."""
+    if inliers is None:
+        return np.ones(n, dtype=bool)
+    mask = np.asarray(inliers)
+    if mask.dtype != bool or mask.shape != (n,):
+        raise InputError(f"inliers: expected a boolean array of shape ({n},), "
+                         f"got {describe(mask)}")
+    return mask
+
+
+def _side_by_side(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two RGB uint8 images on one black canvas, ``a`` left, ``b`` right, top-aligned."""
+    canvas = np.zeros((max(a.shape[0], b.shape[0]), a.shape[1] + b.shape[1], 3), dtype=np.uint8)
+    canvas[:a.shape[0], :a.shape[1]] = a
+    canvas[:b.shape[0], a.shape[1]:] = b
+    return canvas
 
 
 def _points_or_empty(points: Any, name: str) -> np.ndarray:

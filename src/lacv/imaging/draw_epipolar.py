@@ -15,11 +15,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from lacv._validate import as_rng, check_int, check_same_length, describe
-from lacv.errors import InputError
+from lacv._validate import as_rng, check_int, check_same_length
 from lacv.geometry.epipolar import epipolar_lines
 from lacv.geometry.epipolar.fundamental import _check_fundamental
-from lacv.imaging.draw import _points_or_empty, to_rgb_u8
+from lacv.imaging.draw import _inlier_mask, _points_or_empty, _side_by_side, to_rgb_u8
 
 __all__ = ["draw_epipolar_lines"]
 
@@ -95,19 +94,10 @@ def draw_epipolar_lines(image1: Any, image2: Any, F: Any, points1: Any, points2:
     n = check_same_length(points1=p1, points2=p2)
     check_int(max_lines, "max_lines", minimum=1)
     check_int(thickness, "thickness", minimum=1)
-    keep = np.ones(n, dtype=bool)
-    if inliers is not None:
-        keep = np.asarray(inliers)
-        if keep.dtype != bool or keep.shape != (n,):
-            raise InputError(f"inliers: expected a boolean array of shape ({n},), got "
-                             f"{describe(keep)}")
-    chosen = np.flatnonzero(keep)
+    chosen = np.flatnonzero(_inlier_mask(inliers, n))
     if chosen.size > max_lines:
         chosen = np.sort(as_rng(rng).choice(chosen, max_lines, replace=False))
-    height = max(a.shape[0], b.shape[0])
-    canvas = np.zeros((height, a.shape[1] + b.shape[1], 3), dtype=np.uint8)
-    canvas[:a.shape[0], :a.shape[1]] = a
-    canvas[:b.shape[0], a.shape[1]:] = b
+    canvas = _side_by_side(a, b)
     if chosen.size == 0:
         return canvas
     l2 = epipolar_lines(M, p1[chosen], image=1)  # in image 2
