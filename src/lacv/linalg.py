@@ -207,10 +207,15 @@ def _check_rhs(A: np.ndarray, b: Any) -> tuple[np.ndarray, bool]:
 def _svd_solve(U: np.ndarray, s: np.ndarray, Vt: np.ndarray, B: np.ndarray, cutoff: np.ndarray
                ) -> np.ndarray:
     """``x = V D₀⁻¹ Uᵀ b`` (the lecture's property 3), singular values below ``cutoff`` dropped."""
-    keep = s > cutoff
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked by the caller
-        inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+        inv = _inverse_singular_values(s, cutoff)
         return np.swapaxes(Vt, -1, -2) @ (inv[..., :, np.newaxis] * (np.swapaxes(U, -1, -2) @ B))
+
+
+def _inverse_singular_values(s: np.ndarray, cutoff: np.ndarray) -> np.ndarray:
+    """``D₀⁻¹``: ``1/σ`` for the singular values above ``cutoff``, 0 for the rest."""
+    keep = s > cutoff
+    return np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
 
 
 def solve_least_squares(
@@ -617,13 +622,24 @@ def pinv(A: Any, rcond: float | None = None) -> np.ndarray:
     Returns
     -------
     (..., n, m) ndarray
+
+    Raises
+    ------
+    DegenerateError
+        When ``A⁺`` is too large for float64 (a singular value near the
+        underflow limit); never a silent inf.
     """
     A_arr = _matrix(A)
     U, s, Vt = np.linalg.svd(A_arr, full_matrices=False)
     cutoff = _tolerance(s, A_arr.shape, None, rcond)
-    keep = s > cutoff
-    inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
-    return np.swapaxes(Vt, -1, -2) @ (inv[..., :, np.newaxis] * np.swapaxes(U, -1, -2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        inv = _inverse_singular_values(s, cutoff)
+        P = np.swapaxes(Vt, -1, -2) @ (inv[..., :, np.newaxis] * np.swapaxes(U, -1, -2))
+    if not np.all(np.isfinite(P)):
+        raise DegenerateError(
+            f"the pseudo-inverse overflows float64 (smallest kept singular value "
+            f"{_fmt(np.min(np.where(s > cutoff, s, np.inf)))}); rescale A", singular_values=s)
+    return P
 
 
 def _single(A: Any) -> np.ndarray:

@@ -166,6 +166,11 @@ def test_overflowing_solution_raises():
         linalg.solve_least_squares([[5e-324]], [1.0])
 
 
+def test_overflowing_pseudo_inverse_raises():
+    with pytest.raises(DegenerateError, match="pseudo-inverse overflows float64"):
+        linalg.pinv([[5e-324]])
+
+
 def test_ill_conditioned_svd_warns():
     A = np.vander(np.linspace(0, 1, 30), 14, increasing=True)  # κ ≈ 1e10
     with pytest.warns(IllConditionedWarning, match="ill-conditioned"):
