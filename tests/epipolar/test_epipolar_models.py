@@ -286,6 +286,43 @@ def test_real_pair_plant_is_stable_across_seeds():
     assert max(vals) < 3.0
 
 
+#: the kusvod2 pairs of issue 7's 1 px target that the robust fit meets (validation error of
+#: every seed 0-4 at or under 0.70 px, measured); box, leafs and plant are guarded below
+_KUSVOD2_UNDER_1PX = ("Kyoto booksh castle corr graff head rotunda shout wall wash "
+                      "zoom").split()
+
+
+def _kusvod2_validation(name, seeds):
+    """Mean Sampson distance of the label-1 rows under the fit on the label-0 rows, per seed."""
+    from lacv_testing import shared_data
+
+    x1, x2, label = _load_pts(shared_data("fundamental", f"{name}_pts.txt"))
+    train = label == 0
+    out = []
+    for seed in seeds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RankDeficientWarning)
+            F = Fundamental.robust_fit(x1[train], x2[train], threshold_px=1.0,
+                                       rng=seed).model.matrix
+        out.append(float(sampson_distance(F, x1[~train], x2[~train]).mean()))
+    return out
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", _KUSVOD2_UNDER_1PX)
+def test_real_kusvod2_target_pairs_under_one_pixel_for_every_seed(name):
+    assert max(_kusvod2_validation(name, range(5))) < 1.0
+
+
+@pytest.mark.data
+@pytest.mark.parametrize(("name", "bound"), [("kampa", 2.0), ("box", 1.4), ("leafs", 2.5),
+                                             ("plant", 2.5)])
+def test_real_kusvod2_hard_pairs_stay_bounded(name, bound):
+    # issue 7's targets: kampa < 2 px (met); box, leafs, plant < 1 px are not met (seed 0:
+    # 1.35, 1.08, 2.24 px; OpenCV's best 1.32, 1.99, 2.31 px). The bounds catch a regression.
+    assert _kusvod2_validation(name, [0])[0] < bound
+
+
 @pytest.mark.data
 def test_real_fountain_pose_agrees_with_opencv():
     import cv2
