@@ -185,7 +185,13 @@ def _hartley(pts: np.ndarray, weights: Any = None) -> tuple[np.ndarray, np.ndarr
         cx, cy = float(w @ x) / wsum, float(w @ y) / wsum
         dx, dy = x - cx, y - cy
         mean_dist = float(w @ np.sqrt(dx * dx + dy * dy)) / wsum
-    spread = float(np.abs(pts).max()) if n else 0.0
+    # all points coincide when the mean distance is rounding next to the coordinates'
+    # size; max|p| ≤ |c| + N·mean_dist, so a mean distance above 10⁻⁶ max(1, |c|) passes
+    # the test below without computing max|p| (one pass over the points fewer)
+    if mean_dist > 1e-6 * max(1.0, abs(cx), abs(cy)):
+        spread = 0.0
+    else:
+        spread = float(np.abs(pts).max()) if n else 0.0
     if not mean_dist > 1e-12 * max(spread, 1.0):
         raise DegenerateError("points: all points coincide, so they have no scale to normalise "
                               f"(mean distance from the centroid {mean_dist:.3g})")

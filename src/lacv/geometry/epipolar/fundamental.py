@@ -255,12 +255,16 @@ def _real_cubic_roots_t(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
     (Arrays whose long axis is last: NumPy's element-wise loops are then
     long and contiguous, several times faster than over ``(B, 3)``.)
     """
-    P = p1 - p2 * p2 / 3.0
-    Q = 2.0 * p2 ** 3 / 27.0 - p2 * p1 / 3.0 + p0
-    D = (0.5 * Q) ** 2 + (P / 3.0) ** 3
+    # products, not ``**``: integer powers above 2 go through ``pow``, several times slower
+    p2_3 = p2 / 3.0
+    P = p1 - p2 * p2_3
+    Q = (2.0 / 27.0) * (p2 * p2) * p2 - p2_3 * p1 + p0
+    half_q = 0.5 * Q
+    P3 = P / 3.0
+    D = half_q * half_q + P3 * P3 * P3
     one = D > 0
     # safe denominators instead of np.errstate: this runs once per RANSAC batch
-    u = np.cbrt(-0.5 * Q - np.where(Q >= 0, 1.0, -1.0) * np.sqrt(np.where(one, D, 0.0)))
+    u = np.cbrt(-half_q - np.where(Q >= 0, 1.0, -1.0) * np.sqrt(np.where(one, D, 0.0)))
     u_ok = u != 0
     y_one = np.where(u_ok, u - P / (3.0 * np.where(u_ok, u, 1.0)), 0.0)
     neg = (P < 0) & ~one  # P ≤ 0 on the three-root branch; P = 0 there is a triple root
@@ -269,7 +273,7 @@ def _real_cubic_roots_t(p2: np.ndarray, p1: np.ndarray, p0: np.ndarray
     theta = np.arccos(np.clip(arg, -1.0, 1.0)) / 3.0
     m = np.where(neg, 2.0 * np.sqrt(-Pn / 3.0), 0.0)
     y = np.where(one, y_one, m * np.cos(theta - _THIRDS))  # (3, B)
-    t = y - p2 / 3.0
+    t = y - p2_3
     # one Newton step on t³ + p2 t² + p1 t + p0
     f = ((t + p2) * t + p1) * t + p0
     df = (3.0 * t + 2.0 * p2) * t + p1
