@@ -741,7 +741,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     resid = np.sqrt(loop.errors_sq)
     inliers = loop.inliers
     n_in = int(np.count_nonzero(inliers))
-    rms = float(np.sqrt(np.mean(resid[inliers] ** 2))) if n_in else float("inf")
+    rms = math.sqrt(float(np.mean(loop.errors_sq[inliers]))) if n_in else float("inf")
     stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,
              "n_local_optimizations": loop.n_local_optimizations}
     return RobustResult(T, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
