@@ -21,6 +21,8 @@ from lacv.geometry.epipolar.refinement import (
     _Rank2,
     _sampson_J,
     _sampson_r,
+    gauss_newton_polish,
+    padded_metric,
     pixel_metric,
     refine_working,
     sampson_jacobian_F,
@@ -137,6 +139,37 @@ def test_recentred_lm_reaches_the_generic_lm_minimum(essential):
     assert sv[2] < 1e-12
     if essential:
         assert sv[0] == pytest.approx(sv[1], rel=1e-12)
+
+
+@pytest.mark.parametrize("essential", [False, True])
+def test_gauss_newton_polish_reaches_the_lm_minimum_from_a_close_start(essential):
+    s, Fn, h1, h2, Q1, Q2 = _normalised_problem(4)
+    if essential:
+        U, _, Vt = np.linalg.svd(Fn)
+        Fn = U @ np.diag([1, 1, 0]) @ Vt
+    F0 = Fn + 0.003 * np.random.default_rng(2).normal(size=(3, 3))
+    F0 = F0 / np.linalg.norm(F0)
+    rows = (h2[:, :, None] * h1[:, None, :]).reshape(len(h1), 9)
+    Q1e, Q2e = padded_metric(Q1), padded_metric(Q2)
+    F_lm, res = refine_working(F0, h1, h2, Q1, Q2, 50, essential=essential, ftol=1e-12)
+
+    def cost(F):
+        r = sampson_residuals(F, h1, h2, Q1, Q2)
+        return 0.5 * float(r @ r)
+
+    # the default stops after a step that gains < 10 %: within 10⁻⁶ of the minimum ...
+    F = gauss_newton_polish(F0, h1, h2, rows, Q1e, Q2e, essential=essential)
+    assert cost(F) == pytest.approx(res.cost, rel=1e-6)
+    # ... and run on, it converges to it
+    F = gauss_newton_polish(F0, h1, h2, rows, Q1e, Q2e, essential=essential, gain=0.0)
+    assert cost(F) == pytest.approx(res.cost, rel=1e-10)
+    sv = np.linalg.svd(F, compute_uv=False)
+    assert sv[2] < 1e-12 * sv[0]
+    if essential:
+        assert sv[0] == pytest.approx(sv[1], rel=1e-12)
+    # negative test: no step leaves the start's cost, well above the minimum
+    F_none = gauss_newton_polish(F0, h1, h2, rows, Q1e, Q2e, essential=essential, max_steps=0)
+    assert cost(F_none) > 1.01 * res.cost
 
 
 def test_refine_fundamental_lowers_sampson_and_keeps_rank_two():

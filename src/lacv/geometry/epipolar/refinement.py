@@ -361,6 +361,114 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
     return matrix(U, V, s), res
 
 
+def padded_metric(Q: np.ndarray) -> np.ndarray:
+    """``Q`` (2×2) in the top-left corner of a 3×3 zero matrix: ``aᵀQa = aᵀ Q̄ a`` for 3-vectors."""
+    out = np.zeros((3, 3))
+    out[:2, :2] = Q
+    return out
+
+
+def _gn_terms(F: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray,
+              Q1e: np.ndarray, Q2e: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``e = x̂2ᵀFx̂1``, ``Q̄₂a``, ``Q̄₁b`` and ``D = aᵀQ̄₂a + bᵀQ̄₁b`` (``a = Fx̂1``, ``b = Fᵀx̂2``)."""
+    a = h1 @ F.T
+    b = h2 @ F
+    qa = a @ Q2e
+    qb = b @ Q1e
+    D = (a * qa).sum(axis=1)
+    D += (b * qb).sum(axis=1)
+    return rows @ F.ravel(), qa, qb, np.maximum(D, 1e-300)
+
+
+def gauss_newton_polish(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray,
+                        Q1e: np.ndarray, Q2e: np.ndarray, *, essential: bool = False,
+                        max_steps: int = 5, gain: float = 0.1) -> np.ndarray:
+    r"""Gauss–Newton on the Sampson error over rank-2 (or essential) matrices, from a close start.
+
+    The robust fit's final polish, where the start (a Sampson-reweighted
+    eight-point fit) is already within a few per cent of the minimum of
+
+    .. math:: C(F) = \sum_i r_i^2, \qquad r_i = e_i / \sqrt{D_i},
+
+    (the Sampson distance in pixels, module docstring). With the Jacobian
+    in the nine entries of ``F``,
+
+    .. math:: \frac{\partial r}{\partial \operatorname{vec} F} = \frac{1}{\sqrt D}
+              \Big(\operatorname{kron}(\hat x_2, \hat x_1)
+              - \frac{e}{D} \big(\bar Q_2 a \otimes \hat x_1 + \hat x_2 \otimes \bar Q_1 b\big)\Big)
+
+    (``Q̄`` the pixel metric padded to 3×3, :func:`padded_metric`), chained
+    with the tangent directions of the orthonormal representation at
+    ``ω = 0`` (:func:`_local_dF`), each step solves the normal equations
+    :math:`J^TJ h = -J^Tr` and returns to the manifold by the nearest
+    rank-2 (or essential) matrix of ``F + ∂F·h`` (one 3×3 SVD, a
+    second-order-accurate retraction; Absil & Malick 2012). A step is kept
+    only when it lowers the cost. Gauss–Newton converges quadratically
+    here: one step from the reweighted eight-point start leaves a relative
+    cost excess below 10⁻⁷ on the N = 200 benchmark scenes, so a step that
+    gains less than ``gain`` (10 %) of the cost is the last one. Without
+    damping or the gain-ratio bookkeeping of :func:`refine_working` a step
+    costs a third of an LM iteration; use that one from a distant start.
+
+    Parameters
+    ----------
+    Fn : (3, 3) ndarray
+        Start, in the working frame (any scale; made rank 2 / essential).
+    h1, h2 : (K, 3) ndarray
+        Working-frame points ``x̂ = A x̃``.
+    rows : (K, 9) ndarray
+        ``kron(x̂2, x̂1)`` of the same points.
+    Q1e, Q2e : (3, 3) ndarray
+        :func:`padded_metric` of each image's :func:`pixel_metric`.
+    essential : bool
+        Keep singular values ``(1, 1, 0)`` (five degrees of freedom).
+    max_steps : int
+    gain : float
+
+    Returns
+    -------
+    (3, 3) ndarray
+        The polished matrix, rank 2, not normalised.
+
+    References
+    ----------
+    .. [1] P.-A. Absil and J. Malick, "Projection-like retractions on matrix
+       manifolds", SIAM J. Optim. 22(1), 2012.
+    """
+    U, sv, Vt = np.linalg.svd(Fn)
+    s = 1.0 if essential else float(sv[1] / sv[0])
+    F = (U * np.array([1.0, s, 0.0])) @ Vt
+    e, qa, qb, D = _gn_terms(F, h1, h2, rows, Q1e, Q2e)
+    cost = float(e @ (e / D))
+    k = e.size
+    for _ in range(max_steps):
+        isd = 1.0 / np.sqrt(D)
+        H = (qa[:, :, None] * h1[:, None, :]).reshape(k, 9)
+        H += (h2[:, :, None] * qb[:, None, :]).reshape(k, 9)
+        H *= (-e / D)[:, None]
+        H += rows
+        H *= isd[:, None]
+        dF = _local_dF(U, Vt.T, s, essential)
+        J = H @ dF
+        try:
+            h = np.linalg.solve(J.T @ J, -(J.T @ (e * isd)))
+        except np.linalg.LinAlgError:
+            break
+        U2, sv, Vt2 = np.linalg.svd(F + (dF @ h).reshape(3, 3))
+        s2 = 1.0 if essential else float(sv[1] / sv[0])
+        F2 = (U2 * np.array([1.0, s2, 0.0])) @ Vt2
+        e2, qa2, qb2, D2 = _gn_terms(F2, h1, h2, rows, Q1e, Q2e)
+        cost2 = float(e2 @ (e2 / D2))
+        if not cost2 < cost:
+            break
+        last = cost - cost2 <= gain * cost
+        F, U, Vt, s, e, qa, qb, D, cost = F2, U2, Vt2, s2, e2, qa2, qb2, D2, cost2
+        if last:
+            break
+    return F
+
+
 def refine_fundamental(F: Any, x1: Any, x2: Any, *, max_iterations: int = 20
                        ) -> FundamentalRefinement:
     r"""Minimise the Sampson error of ``F`` over rank-2 matrices (Levenberg–Marquardt).
