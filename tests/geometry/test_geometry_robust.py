@@ -160,6 +160,49 @@ def test_generic_loop_sigma_consensus_without_refine_weighted():
     assert est.calls["refine"] == 0 and est.calls["fit_nonminimal"] > 0
 
 
+class WeightedLineEstimator(LineEstimator):
+    """The mock with weighted fits (weighted centroid and scatter)."""
+
+    def fit_nonminimal(self, idx, weights):
+        self.calls["fit_nonminimal"] += 1
+        p = self.pts[idx]
+        w = np.ones(len(idx)) if weights is None else np.asarray(weights, float)
+        c = w @ p / w.sum()
+        n = np.linalg.svd((p - c) * np.sqrt(w)[:, None])[2][-1]
+        return np.r_[n, -n @ c]
+
+
+class BatchedLineEstimator(WeightedLineEstimator):
+    """... which also fits several weight vectors at once (the runners-up path)."""
+
+    def fit_nonminimal_batch(self, W):
+        self.calls["fit_nonminimal_batch"] = self.calls.get("fit_nonminimal_batch", 0) + 1
+        out = np.empty((len(W), 3))
+        valid = np.ones(len(W), dtype=bool)
+        for k, w in enumerate(W):
+            idx = np.flatnonzero(w)
+            out[k] = self.fit_nonminimal(idx, w[idx])
+        return out, valid
+
+
+@pytest.mark.parametrize("sigma", [False, True])
+def test_runners_up_optimised_in_one_batch_as_one_at_a_time(sigma):
+    # three lines (three structures) of about the same size: near-best hypotheses of the
+    # other two are runners-up; the batched path must reach the sequential path's answer
+    rng = np.random.default_rng(5)
+    t = rng.uniform(-10, 10, 100)
+    pts = np.r_[np.c_[t[:36], 0.5 * t[:36] + 2.0], np.c_[t[36:68], -0.8 * t[36:68] - 1.0],
+                np.c_[t[68:], 0.1 * t[68:] - 6.0]] + rng.normal(0, 0.02, (100, 2))
+    kw = dict(confidence=0.99, preemptive_points=64, sigma_consensus=sigma)  # all scored
+    seq_est, bat_est = WeightedLineEstimator(pts), BatchedLineEstimator(pts)
+    for seed in range(6):
+        seq = run_ransac(seq_est, 0.1, rng=seed, **kw)
+        bat = run_ransac(bat_est, 0.1, rng=seed, **kw)
+        np.testing.assert_allclose(bat.model, seq.model, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(bat.inliers, seq.inliers)
+    assert bat_est.calls.get("fit_nonminimal_batch", 0) > 0
+
+
 # --------------------------------------------------------------------------- sigma consensus
 
 

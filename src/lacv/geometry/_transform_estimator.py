@@ -82,7 +82,7 @@ def _solve_spd3(M: np.ndarray, R: np.ndarray) -> np.ndarray | None:
         return None
     l22 = math.sqrt(d2)
     out = []
-    for b0, b1, b2 in zip(*R.tolist()):  # the two right-hand sides (columns of R)
+    for b0, b1, b2 in zip(*R.tolist(), strict=True):  # the two right-hand sides (R columns)
         # L y = b, then Lᵀ x = y
         y0 = b0 / l00
         y1 = (b1 - l10 * y0) / l11

@@ -102,7 +102,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -374,13 +374,25 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     # an optimised runner-up is broken by MAGSAC++'s marginal loss: two structures that
     # tie on the truncated cost (a second plane with one inlier fewer but looser
     # residuals) are told apart by it, while a clear MSAC margin still decides.
+    # An estimator with ``fit_nonminimal_batch`` optimises all the runners-up at once (the
+    # same steps, one batched fit per step instead of one fit per runner-up and step).
     if pool and lo_iterations > 0:
         best_in = best_e <= thr2
         best_rank: float | None = None  # the best's marginal loss, once a tie needs it
-        for c, _, cand_m, cand_e in _prune(pool, best_in, thr2):
+        runners = []
+        for item in _prune(pool, best_in, thr2):
+            if not item[0] < _RUNNER_UP * best_cost:
+                break
+            runners.append(item)
+        optimised: Iterable[tuple[np.ndarray, np.ndarray, float, int]]
+        if len(runners) > 1 and hasattr(est, "fit_nonminimal_batch"):
+            optimised = _local_optimization_batch(est, runners, thr2, lo_arg, sigma)
+        else:  # lazily, so that a runner-up cut off below is never optimised
+            optimised = (lo(est, m, e, c, thr2, lo_arg) for c, _, m, e in runners)
+        for (c, *_), (m2, e2, c2, did) in zip(runners, optimised, strict=False):
+            # (the best may have improved since the list was made: the same cut-off again)
             if not c < _RUNNER_UP * best_cost:
                 break
-            m2, e2, c2, did = lo(est, cand_m, cand_e, c, thr2, lo_arg)
             n_lo += did
             if sigma and abs(c2 - best_cost) <= _TIE * best_cost:
                 if best_rank is None:
@@ -509,6 +521,57 @@ def _sigma_local_optimization(est: RobustEstimator, model: np.ndarray, e: np.nda
         if small:
             break
     return model, e, cost, did
+
+
+def _local_optimization_batch(est: Any, items: list[tuple[float, int, np.ndarray, np.ndarray]],
+                              thr2: float, lo_arg: Any, sigma: bool
+                              ) -> list[tuple[np.ndarray, np.ndarray, float, int]]:
+    """:func:`_local_optimization` (or the σ version) of several hypotheses at once.
+
+    The same steps and the same acceptance rules as the one-at-a-time
+    functions, hypothesis by hypothesis, with one call of the estimator's
+    ``fit_nonminimal_batch(W) -> (models, valid)`` per step for all that are
+    still running (``W`` (K, N): each one's weights on all points, zero for
+    a point it does not use; ``valid`` False where a fit is degenerate, as
+    ``fit_nonminimal`` would raise) and one ``errors_sq`` for their results.
+    """
+    models = np.stack([it[2] for it in items])
+    E = np.stack([it[3] for it in items])
+    costs = np.array([it[0] for it in items], dtype=np.float64)
+    k = len(items)
+    s = est.sample_size
+    did = np.zeros(k, dtype=bool)
+    active = np.ones(k, dtype=bool)
+    sigma_max = math.sqrt(thr2)
+    for mult in (range(lo_arg) if sigma else lo_arg):
+        a = _flatnonzero(active)
+        if a.size == 0:
+            break
+        W = sigma_weights(E[a], sigma_max) if sigma else (E[a] <= thr2 * mult * mult) * 1.0
+        enough = np.count_nonzero(W, axis=1) > s
+        if sigma:  # too few points stops the σ optimisation; the other skips the step
+            active[a[~enough]] = False
+        a, W = a[enough], W[enough]
+        if a.size == 0:
+            continue
+        cand, valid = est.fit_nonminimal_batch(W)
+        if sigma:
+            active[a[~valid]] = False
+        a, cand = a[valid], cand[valid]
+        if a.size == 0:
+            continue
+        did[a] = True
+        e_new = est.errors_sq(cand, None)
+        c_new = _msac(e_new, thr2)
+        better = c_new < costs[a]
+        if sigma:
+            small = costs[a] - c_new < _SIGMA_LO_GAIN * costs[a]
+            active[a[~better | small]] = False
+        elif mult <= 1.0:
+            active[a[~better]] = False
+        acc = a[better]
+        models[acc], E[acc], costs[acc] = cand[better], e_new[better], c_new[better]
+    return [(models[i], E[i], float(costs[i]), int(did[i])) for i in range(k)]
 
 
 def _prune(pool: list[tuple[float, int, np.ndarray, np.ndarray]], best_in: np.ndarray,
