@@ -64,6 +64,7 @@ import numpy as np
 
 from lacv._validate import as_array, describe
 from lacv.errors import DegenerateError, EstimationError, InputError, RankDeficientWarning
+from lacv.geometry._minimal import homography_4pt
 from lacv.geometry.epipolar.distances import epipolar_lines, sampson_distance
 from lacv.geometry.epipolar.essential import (
     _inv_K,
@@ -88,7 +89,8 @@ from lacv.geometry.epipolar.refinement import (
     pixel_metric,
     refine_working,
 )
-from lacv.geometry.homogeneous import normalize_points
+from lacv.geometry.homogeneous import _hartley, normalize_points
+from lacv.geometry.sampling import draw_samples
 
 __all__ = ["Essential", "Fundamental"]
 
@@ -664,9 +666,10 @@ class _TwoViewEstimator:
 # --------------------------------------------------------------------------- robust fit
 
 
-def _homography_fraction(x1: np.ndarray, x2: np.ndarray, threshold: float,
-                         rng: np.random.Generator, draws: int = 80) -> float:
-    """Share of the correspondences that one homography maps within ``threshold`` (robust fit).
+def _homography_fraction(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray,
+                         mask: np.ndarray, threshold: float, rng: np.random.Generator,
+                         draws: int = 80) -> float:
+    """Share of the correspondences ``mask`` that one homography maps within ``threshold`` px.
 
     ``draws`` minimal samples of 4, solved and scored in one batch (the
     batched four-point solver of :mod:`lacv.geometry._minimal` on
@@ -675,31 +678,45 @@ def _homography_fraction(x1: np.ndarray, x2: np.ndarray, threshold: float,
     probability 1/16 per draw: 80 draws miss it with probability
     ``(15/16)⁸⁰ ≈ 6·10⁻³``. (A full RANSAC call cost five times as much for
     the same count.)
-    """
-    from lacv.geometry._minimal import homography_4pt, transfer_errors_sq
-    from lacv.geometry.homogeneous import _hartley
-    from lacv.geometry.robust import draw_samples
 
-    n = len(x1)
+    The points are those of ``est``'s working frame when it is a Hartley
+    normalisation (of all the correspondences: a similarity, so transfer
+    errors are pixels times its scale), else ``a``, ``b`` normalised here.
+    The test ``|x' − H(x)|² ≤ θ²`` is scored as ``|w x' − (Hx)₁,₂|² ≤ θ² w²``
+    (``w = (Hx)₃``), without a division, from one ``(3·draws, 3) × (3, n)``
+    product whose rows are grouped by coordinate (contiguous blocks: 2.5× faster
+    than the per-model ``(draws, 3, n)`` layout).
+    """
+    n = int(np.count_nonzero(mask))
     if n < 8:
         return 0.0
-    try:
-        s1, T1 = _hartley(x1)
-        s2, T2 = _hartley(x2)
-    except DegenerateError:
-        return 0.0
+    if est.essential:
+        try:
+            s1, _ = _hartley(a[mask])
+            s2, T2 = _hartley(b[mask])
+        except DegenerateError:
+            return 0.0
+        scale = T2[0, 0]
+    else:
+        s1, s2, scale = est.w1[mask], est.w2[mask], est.A2[0, 0]
     samples = draw_samples(rng, n, 4, draws)
     H, ok = homography_4pt(s1[samples], s2[samples])
-    if not ok.any():
+    m = int(np.count_nonzero(ok))
+    if m == 0:
         return 0.0
     src = np.empty((3, n))
     src[:2] = s1.T
     src[2] = 1.0
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = transfer_errors_sq(H[ok], src, np.ascontiguousarray(s2.T), True)
-    # normalised distances are pixels times T2's scale
-    limit = (threshold * T2[0, 0]) ** 2
-    return int(np.count_nonzero(e <= limit, axis=1).max()) / n
+    # rows of H grouped by coordinate, so that each of (Hx)₁, (Hx)₂, w is a contiguous block
+    ex, ey, w = (H[ok].transpose(1, 0, 2).reshape(3 * m, 3) @ src).reshape(3, m, n)
+    ex -= w * s2[:, 0]
+    ex *= ex
+    ey -= w * s2[:, 1]
+    ey *= ey
+    ex += ey
+    w *= w
+    w *= (threshold * scale) ** 2
+    return int(np.count_nonzero(ex <= w, axis=1).max()) / n
 
 
 def _plane_and_parallax(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, thr: float,
@@ -819,7 +836,7 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
                 M = final.refine(M, inl)
     resid = np.sqrt(final.sampson_sq(M[None], None)[0])  # pixels, as sampson_distance
     inliers = resid <= thr
-    plane = _homography_fraction(a[inliers], b[inliers], 2.0 * thr, generator)
+    plane = _homography_fraction(est, a, b, inliers, 2.0 * thr, generator)
     parallax = False
     if plane >= _PARALLAX_FRACTION:
         # a dominant plane: try plane + parallax, keep it if it explains more correspondences
@@ -830,7 +847,7 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
             # a clear gain only: one or two extra inliers are noise, not a missed structure
             if np.count_nonzero(r_alt <= thr) > n_now + max(2, _PARALLAX_GAIN * n_now):
                 M, resid, inliers, parallax = alt, r_alt, r_alt <= thr, True
-                plane = _homography_fraction(a[inliers], b[inliers], 2.0 * thr, generator)
+                plane = _homography_fraction(est, a, b, inliers, 2.0 * thr, generator)
     model = final.model(M)
     n_in = int(np.count_nonzero(inliers))
     if n_in < min_inl:
