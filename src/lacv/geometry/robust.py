@@ -580,19 +580,31 @@ def _prune(pool: list[tuple[float, int, np.ndarray, np.ndarray]], best_in: np.nd
 
     Two hypotheses whose inlier sets overlap by more than ``_OVERLAP``
     (intersection over union) count as one structure; only the cheapest of
-    each is kept, ``_POOL`` at most.
+    each is kept, ``_POOL`` at most. All the intersections come from one
+    product of the stacked inlier masks (the greedy choice then reads them).
     """
+    items = sorted(pool, key=lambda t: t[:2])
+    if not items:
+        return []
+    # row 0 the best; float32 counts are exact below 2²⁴ points
+    X = np.empty((len(items) + 1, best_in.size),
+                 dtype=np.float32 if best_in.size < 1 << 24 else np.float64)
+    X[0] = best_in
+    for i, item in enumerate(items, 1):
+        np.less_equal(item[3], thr2, out=X[i])  # (NaN: not an inlier)
+    inter = (X @ X.T).tolist()
+    size = [row[i] for i, row in enumerate(inter)]
     kept: list[tuple[float, int, np.ndarray, np.ndarray]] = []
-    sets = [best_in]
-    for item in sorted(pool, key=lambda t: t[:2]):
-        other = item[3] <= thr2
-        for known in sets:
-            union = np.count_nonzero(other | known)
-            if union and np.count_nonzero(other & known) > _OVERLAP * union:
+    sets = [0]
+    for i, item in enumerate(items, 1):
+        row = inter[i]
+        for j in sets:
+            union = size[i] + size[j] - row[j]
+            if union and row[j] > _OVERLAP * union:
                 break
         else:
             kept.append(item)
-            sets.append(other)
+            sets.append(i)
             if len(kept) == _POOL:
                 break
     return kept
