@@ -639,6 +639,43 @@ class _TwoViewEstimator:
         M = (U[:, :2] * sv[:2]) @ Vt[:2]
         return M / np.sqrt(sv[0] ** 2 + sv[1] ** 2)
 
+    def fit_nonminimal_batch(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`fit_nonminimal` for ``K`` weight vectors at once (the loop's runners-up).
+
+        Row ``k`` of ``W`` (K, N) weighs every correspondence (0: not used), so
+        ``fit_nonminimal(idx, w)`` is row ``W[k, idx] = w``: the same weighted
+        eight-point scatter, one Sampson reweighting, and the rank-2 (or
+        essential) projection, with batched ``eigh`` and ``svd``. Returns the
+        models (K, 3, 3) and ``valid`` (K,), False where ``fit_nonminimal``
+        would raise :class:`~lacv.errors.DegenerateError`.
+        """
+        pos = W > 0
+        S = (self.rows_t * W[:, None, :]) @ self.rows  # (K, 9, 9) = Σ wᵢ aᵢaᵢᵀ
+        M, ok = self._linear_batch(S)
+        for _ in range(_IRLS_STEPS):
+            _, D = self._sampson_terms(M, None)  # (K, N): the Sampson denominators
+            run = ok & np.all(D > 0, axis=1, where=pos)
+            if not run.any():
+                break
+            r = np.flatnonzero(run)
+            ww = np.divide(1.0, D[r], out=np.zeros((r.size, W.shape[1])), where=pos[r])
+            ww *= (np.count_nonzero(pos[r], axis=1) / ww.sum(axis=1))[:, None]
+            ww *= W[r]
+            M[r], ok_r = self._linear_batch((self.rows_t * ww[:, None, :]) @ self.rows)
+            ok[r] &= ok_r
+        return M, ok
+
+    def _linear_batch(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_linear` of stacked scatters ``S`` (K, 9, 9): models and non-degenerate flags."""
+        evals, evecs = np.linalg.eigh(S)
+        ok = evals[:, 1] > _NULLITY_RTOL * evals[:, -1]
+        U, sv, Vt = np.linalg.svd(evecs[:, :, 0].reshape(-1, 3, 3))
+        if self.essential:
+            return (U[:, :, :2] @ Vt[:, :2]) / np.sqrt(2.0), ok
+        M = (U[:, :, :2] * sv[:, None, :2]) @ Vt[:, :2]
+        M /= np.sqrt(sv[:, 0] ** 2 + sv[:, 1] ** 2)[:, None, None]
+        return M, ok
+
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
         if self.polish is not None:
             # the polish chooses its own points: those within the band of the raw Sampson
