@@ -587,12 +587,20 @@ class _TwoViewEstimator:
             c1, c2, rt = self._sub
         m = models.shape[0]
         e = models.reshape(m, 9) @ rt
-        g1 = (self.B2 @ models[:, :2, :]).reshape(2 * m, 3)
-        g2 = (self.B1 @ np.swapaxes(models[:, :, :2], 1, 2)).reshape(2 * m, 3)
-        a = (g1 @ c1).reshape(m, 2, -1)
-        b = (g2 @ c2).reshape(m, 2, -1)
-        den = np.einsum("mjk,mjk->mk", a, a)
-        den += np.einsum("mjk,mjk->mk", b, b)
+        # the line coefficients grouped by component, (2, M, 3): each component of every
+        # model's lines is then one contiguous (M, K) block
+        g1 = (self.B2 @ models[:, :2, :]).transpose(1, 0, 2).reshape(2 * m, 3)
+        g2 = (self.B1 @ np.swapaxes(models[:, :, :2], 1, 2)).transpose(1, 0, 2).reshape(2 * m, 3)
+        a = (g1 @ c1).reshape(2, m, -1)
+        b = (g2 @ c2).reshape(2, m, -1)
+        # squares and sums in place, D in a[0]: at M = 181 models two
+        # einsum("mjk,mjk->mk") took 3.5× as long, and a strided D made the sqrt 2× slower
+        a *= a
+        b *= b
+        den = a[0]
+        den += a[1]
+        den += b[0]
+        den += b[1]
         return e, den
 
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None, *,
