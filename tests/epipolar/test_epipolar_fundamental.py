@@ -194,6 +194,29 @@ def test_null_space_7x9_matches_svd_including_the_qr_fallback():
     assert _span_gap(np.roll(F, 1, axis=2), ref).max() > 1e-3
 
 
+@pytest.mark.parametrize("case", ["generic", "ill-conditioned", "singular", "rank six"])
+def test_null_space_7x9_probe_route_agrees_with_the_hadamard_route(case):
+    rng = np.random.default_rng(8)
+    A = rng.normal(size=(60, 7, 9))
+    if case == "ill-conditioned":  # A₁ near-singular in 5 samples, the system of rank 7
+        Am = A @ _MIX9
+        Am[:5, :, 1] = Am[:5, :, 0] + 1e-7 * rng.normal(size=(5, 7))
+        A = Am @ _MIX9.T
+    elif case == "singular":  # a repeated row: the batched LU fails, the batch falls back
+        A[3, 6] = A[3, 0]
+    elif case == "rank six":
+        A[:4, 6] = A[:4, 0] + 2.0 * A[:4, 1]
+    F_h, ok_h = _null_space_7x9(A @ _MIX9)
+    F_p, ok_p = _null_space_7x9(A @ _MIX9, hadamard=False)
+    np.testing.assert_array_equal(ok_p, ok_h)
+    ref = np.linalg.svd(A)[2][:, 7:]
+    assert _span_gap(F_p[:, :, ok_p], ref[ok_p]).max() < 1e-8
+    if case in ("singular", "rank six"):
+        assert not ok_p.all()
+    else:
+        assert ok_p.all()
+
+
 def test_null_space_7x9_flags_rank_six():
     rng = np.random.default_rng(4)
     A = rng.normal(size=(6, 7, 9))

@@ -377,3 +377,24 @@ def test_real_fountain_pose_agrees_with_opencv():
     angle = np.degrees(2 * np.arcsin(np.linalg.norm(pose.R - R) / (2 * np.sqrt(2))))
     assert angle < 1.0
     assert np.degrees(np.arccos(np.clip(pose.t @ t.ravel(), -1, 1))) < 3.0
+
+
+def test_repeated_correspondences_take_the_hadamard_route_with_the_same_result():
+    from lacv.geometry.epipolar.models import _TwoViewEstimator
+
+    s = twoview_points(120, noise_px=0.5, outlier_ratio=0.3, rng=21)
+    assert _TwoViewEstimator.fundamental(s.x1, s.x2).distinct
+    x1 = np.r_[s.x1, s.x1[:10]]  # ten matches listed twice
+    x2 = np.r_[s.x2, s.x2[:10]]
+    est = _TwoViewEstimator.fundamental(x1, x2)
+    assert not est.distinct
+    x2b = x2.copy()
+    x2b[-1, 0] += 1e-3  # the same point in image 1 but another match: distinct
+    assert _TwoViewEstimator.fundamental(x1[-11:], x2b[-11:]).distinct
+    # the two routes give the same hypotheses on samples without a repeat
+    from lacv.geometry.sampling import draw_samples
+
+    smp = draw_samples(np.random.default_rng(0), 120, 7, 200)
+    fast = est.solve_minimal(smp)
+    est.distinct = True
+    np.testing.assert_allclose(est.solve_minimal(smp), fast, rtol=0, atol=1e-12)

@@ -294,12 +294,15 @@ _MIX9 = np.linalg.qr(np.random.default_rng(7).normal(size=(9, 9)))[0]
 _LU_LOG_RATIO = np.log(1e-9)
 _LU_GROWTH = 1e4
 _EYE2 = np.eye(2)[:, :, None]
+#: the generic third right-hand side of the determinant-free LU route (unit norm)
+_PROBE7 = np.random.default_rng(11).normal(size=7)
+_PROBE7 /= np.linalg.norm(_PROBE7)
 #: the four values of t at which det(t F₁ + F₂) is evaluated
 _T4 = np.array([0.0, 1.0, -1.0, 2.0])[:, None, None]
 
 
-def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
+                    hadamard: bool = True) -> tuple[np.ndarray, np.ndarray]:
     r"""An orthonormal basis of the null space of each 7×9 system, and rank flags.
 
     The systems come with their unknowns mixed by a fixed orthogonal ``P``
@@ -313,12 +316,25 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None
     (Householder QR never fails), whose ``|R₇₇|`` reveals a rank below 7.
     The two vectors are orthonormalised (Gram–Schmidt).
 
+    With ``hadamard=False`` the determinants (a second LU of every ``A₁``,
+    a third of the cost) are skipped: ``A₁`` is solved against a third,
+    fixed generic right-hand side as well, whose solution is of size
+    ``~1/σ_min(A₁)`` whatever ``A₂`` is, so the same growth test sends every
+    ill-conditioned ``A₁`` (``σ_min ≲ 10⁻⁴``, a stricter bar than
+    Hadamard's) to the QR. An exactly singular ``A₁`` (two identical
+    correspondences in the sample) makes the batched solve fail; the batch
+    then takes the Hadamard route. (Real pairs with repeated matches do this
+    in most batches, so the robust fit asks for it only when its
+    correspondences are all distinct.)
+
     Parameters
     ----------
     Am : (B, 7, 9) ndarray
         Design rows times :data:`_MIX9`.
     log_rows : (B,) ndarray, optional
         ``Σ log‖rowsᵢ of A₁‖`` when the caller has them (precomputed per point).
+    hadamard : bool
+        Test the determinants first (``False``: the probe right-hand side).
 
     Returns
     -------
@@ -329,18 +345,31 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None
     """
     B = Am.shape[0]
     A1 = Am[:, :, :7]
-    # Hadamard: |det A₁| ≤ Π‖rows‖; a ratio near rounding means A₁ (nearly) singular
-    sign, logdet = np.linalg.slogdet(A1)
-    if log_rows is None:
-        log_rows = 0.5 * np.log(np.maximum(np.einsum("bij,bij->bi", A1, A1), 1e-300)).sum(1)
-    lu = (sign != 0) & (logdet - log_rows > _LU_LOG_RATIO)
-    if not lu.all():
-        A1 = np.where(lu[:, None, None], A1, np.eye(7))
-    X = np.linalg.solve(A1, Am[:, :, 7:])  # (B, 7, 2)
+    X = None
+    if not hadamard:
+        rhs = np.empty((B, 7, 3))
+        rhs[:, :, :2] = Am[:, :, 7:]
+        rhs[:, :, 2] = _PROBE7
+        try:
+            X = np.linalg.solve(A1, rhs)  # (B, 7, 3)
+        except np.linalg.LinAlgError:
+            X = None
+        else:
+            # (the growth over the (21, B) block: reductions over a short last axis are slow)
+            redo = ~(np.abs(X.transpose(2, 1, 0)).reshape(21, B).max(axis=0) <= _LU_GROWTH)
+    if X is None:
+        # Hadamard: |det A₁| ≤ Π‖rows‖; a ratio near rounding means A₁ (nearly) singular
+        sign, logdet = np.linalg.slogdet(A1)
+        if log_rows is None:
+            log_rows = 0.5 * np.log(np.maximum(np.einsum("bij,bij->bi", A1, A1), 1e-300)).sum(1)
+        lu = (sign != 0) & (logdet - log_rows > _LU_LOG_RATIO)
+        if not lu.all():
+            A1 = np.where(lu[:, None, None], A1, np.eye(7))
+        X = np.linalg.solve(A1, Am[:, :, 7:])  # (B, 7, 2)
+        redo = ~(lu & (np.abs(X.transpose(2, 1, 0)).reshape(14, B).max(axis=0)
+                       <= _LU_GROWTH))  # NaN and inf too
     N = np.empty((2, 9, B))  # the two null vectors, mixed coordinates, samples last
-    np.negative(X.transpose(2, 1, 0), out=N[:, :7])
-    # (the growth over the (14, B) block: reductions over a short last axis are slow)
-    redo = ~(lu & (np.abs(N[:, :7]).reshape(14, B).max(axis=0) <= _LU_GROWTH))  # NaN, inf too
+    np.negative(X[:, :, :2].transpose(2, 1, 0), out=N[:, :7])
     N[:, 7:] = _EYE2
     rank_ok = np.ones(B, dtype=bool)
     if redo.any():
@@ -363,8 +392,8 @@ def _det3_rows(g: np.ndarray) -> np.ndarray:
     return g0 * (g4 * g8 - g5 * g7) - g1 * (g3 * g8 - g5 * g6) + g2 * (g3 * g7 - g4 * g6)
 
 
-def _seven_point_solve(Am: np.ndarray, log_rows: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _seven_point_solve(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
+                       hadamard: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Seven-point solutions of ``B`` mixed design systems ``Am = A P`` (B, 7, 9).
 
     Everything after the LU solve works on arrays with the samples along the
@@ -380,7 +409,7 @@ def _seven_point_solve(Am: np.ndarray, log_rows: np.ndarray | None = None
     sample, root : (M,) ndarray of int
         Which sample and which root of its cubic each one is.
     """
-    (F1, F2), rank_ok = _null_space_7x9(Am, log_rows)
+    (F1, F2), rank_ok = _null_space_7x9(Am, log_rows, hadamard=hadamard)
     # f(t) = det(t F1 + F2) at t = 0, 1, -1, 2, all four in one evaluation
     f0, fp, fm, f2 = _det3_rows(F2 + _T4 * F1)
     c0 = f0
@@ -461,13 +490,14 @@ def _oriented_design(F: np.ndarray, Am: np.ndarray) -> np.ndarray:
     return (lo >= -tol) | (hi <= tol)
 
 
-def _seven_point_models(Am: np.ndarray, log_rows: np.ndarray | None = None) -> np.ndarray:
+def _seven_point_models(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
+                        hadamard: bool = True) -> np.ndarray:
     """The valid, oriented seven-point solutions of a batch, stacked: ``(M, 3, 3)``.
 
     ``Am`` (B, 7, 9) are the samples' design rows times :data:`_MIX9` (the
     robust fit's path; see :func:`_seven_point_solve`).
     """
-    F = _seven_point_solve(Am, log_rows)[0]
+    F = _seven_point_solve(Am, log_rows, hadamard=hadamard)[0]
     return np.ascontiguousarray(F.T).reshape(-1, 3, 3)
 
 

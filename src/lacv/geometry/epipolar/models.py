@@ -475,6 +475,12 @@ class _TwoViewEstimator:
         self.rows = _design_rows(self.w1, self.w2)  # (N, 9): x̂2ᵀ F x̂1 = rows · vec(F)
         self.rows_t = np.ascontiguousarray(self.rows.T)  # (9, N) for batched scoring
         self.rows_mixed = self.rows @ _MIX9  # the seven-point solver's mixed unknowns
+        # no correspondence repeated: the seven-point LU can skip its determinant test
+        # (_null_space_7x9's hadamard=False; a repeated one makes a sample's block singular)
+        order = np.lexsort((x2[:, 1], x2[:, 0], x1[:, 1], x1[:, 0]))
+        s1, s2 = x1[order], x2[order]
+        self.distinct = not bool(np.any((s1[1:, 0] == s1[:-1, 0]) & (s1[1:, 1] == s1[:-1, 1])
+                                        & (s2[1:, 0] == s2[:-1, 0]) & (s2[1:, 1] == s2[:-1, 1])))
         # log‖row‖ over the first seven mixed unknowns (the seven-point solver's rank test)
         self.log_rows7 = 0.5 * np.log(np.maximum(
             np.einsum("ni,ni->n", self.rows_mixed[:, :7], self.rows_mixed[:, :7]), 1e-300))
@@ -535,7 +541,10 @@ class _TwoViewEstimator:
         if self.sample_size == 5:
             E, ok = five_point_batch(self.w1[samples], self.w2[samples])
             return E[ok]
-        M = _seven_point_models(self.rows_mixed[samples], self.log_rows7[samples].sum(axis=1))
+        if self.distinct:
+            M = _seven_point_models(self.rows_mixed[samples], hadamard=False)
+        else:
+            M = _seven_point_models(self.rows_mixed[samples], self.log_rows7[samples].sum(axis=1))
         if self.essential and M.shape[0]:
             M = project_to_essential(M)
         return M
