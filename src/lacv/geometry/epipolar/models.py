@@ -468,6 +468,7 @@ class _TwoViewEstimator:
         self.A1, self.A2 = A1, A2
         self.h1 = _homogeneous(x1) @ A1.T  # working-frame points, rows (N, 3)
         self.h2 = _homogeneous(x2) @ A2.T
+        self.h12 = np.concatenate([self.h1, self.h2], axis=1)  # (N, 6)
         self.w1 = np.ascontiguousarray(self.h1[:, :2])
         self.w2 = np.ascontiguousarray(self.h2[:, :2])
         self.c1 = np.ascontiguousarray(self.h1.T)  # columns (3, N) for batched scoring
@@ -615,46 +616,60 @@ class _TwoViewEstimator:
     def fit_nonminimal(self, idx: np.ndarray, weights: np.ndarray | None, *,
                        irls: bool = True) -> np.ndarray:
         rows = self.rows[idx]
-        M = self._linear(rows, weights)
+        v = self._linear(rows, weights)
         if irls:
-            h1, h2 = self.h1[idx], self.h2[idx]
+            h12 = self.h12[idx]
             for _ in range(_IRLS_STEPS):
-                # weights 1/D turn the algebraic error e² into the Sampson error e²/D
-                D = self._denominators(M, h1, h2)
+                # weights 1/D turn the algebraic error e² into the Sampson error e²/D (their
+                # scale does not matter: the null vector and the rank test are scale-free);
+                # D from the null vector itself (its rank-2 projection changed no result on
+                # the benchmark or kusvod2, and costs a third of a step)
+                D = self._denominators(v, h12)
                 if not np.all(D > 0):
                     break
-                ww = 1.0 / D
-                ww *= len(ww) / ww.sum()
+                ww = np.reciprocal(D, out=D)
                 if weights is not None:
                     ww *= weights
-                M = self._linear(rows, ww)
-        return M
+                v = self._linear(rows, ww)
+        return self._project(v[None])[0]
 
-    def _denominators(self, M: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
-        """Sampson denominators ``D = |B₂(F x̂1)₁,₂|² + |B₁(Fᵀ x̂2)₁,₂|²`` in pixels², (k,)."""
-        la = h1 @ (self.B2 @ M[:2]).T  # (k, 2)
-        lb = h2 @ (self.B1 @ M[:, :2].T).T
-        return np.einsum("kj,kj->k", la, la) + np.einsum("kj,kj->k", lb, lb)
+    def _denominators(self, M: np.ndarray, h12: np.ndarray) -> np.ndarray:
+        """Sampson denominators ``D = |B₂(F x̂1)₁,₂|² + |B₁(Fᵀ x̂2)₁,₂|²`` in pixels², (k,).
 
-    def _linear(self, rows: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        One product of the stacked points ``[x̂1 | x̂2]`` (k, 6) with the block
+        matrix of both images' line coefficients (6, 4).
+        """
+        G = np.zeros((6, 4))
+        G[:3, :2] = (self.B2 @ M[:2]).T
+        G[3:, 2:] = M[:, :2] @ self.B1.T
+        L = h12 @ G
+        return np.einsum("kj,kj->k", L, L)
+
+    @staticmethod
+    def _linear(rows: np.ndarray, w: np.ndarray | None) -> np.ndarray:
         """The (weighted) eight-point fit from design rows: the 9×9 scatter's null vector.
 
         ``Σ wᵢ aᵢaᵢᵀ`` (``aᵢ`` the rows, already in the normalised working
-        frame) has the smallest eigenvector ``vec(F)``; its second-smallest
-        eigenvalue must stand clear of rounding (a null space of dimension
-        ≥ 2 is degenerate). The rank 2 (or, for E, the singular values
-        ``(1, 1, 0)``) comes from one 3×3 SVD.
+        frame) has the smallest eigenvector ``vec(F)``, returned as a (3, 3)
+        matrix of unit norm (not yet of rank 2: :meth:`_project`); its
+        second-smallest eigenvalue must stand clear of rounding (a null space
+        of dimension ≥ 2 is degenerate).
         """
         S = rows.T @ (rows if w is None else rows * w[:, None])
         evals, evecs = np.linalg.eigh(S)
         if not evals[1] > _NULLITY_RTOL * evals[-1]:
             raise DegenerateError("the inliers do not determine the epipolar geometry (the "
                                   "eight-point system has a null space of dimension ≥ 2)")
-        U, sv, Vt = np.linalg.svd(evecs[:, 0].reshape(3, 3))
+        return evecs[:, 0].reshape(3, 3)
+
+    def _project(self, V: np.ndarray) -> np.ndarray:
+        """Rank 2 (or, for E, singular values ``(1, 1, 0)``) and unit norm for (K, 3, 3), by SVD."""
+        U, sv, Vt = np.linalg.svd(V)
         if self.essential:
-            return (U[:, :2] @ Vt[:2]) / np.sqrt(2.0)
-        M = (U[:, :2] * sv[:2]) @ Vt[:2]
-        return M / np.sqrt(sv[0] ** 2 + sv[1] ** 2)
+            return (U[:, :, :2] @ Vt[:, :2]) / np.sqrt(2.0)
+        M = (U[:, :, :2] * sv[:, None, :2]) @ Vt[:, :2]
+        M /= np.sqrt(sv[:, 0] ** 2 + sv[:, 1] ** 2)[:, None, None]
+        return M
 
     def fit_nonminimal_batch(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`fit_nonminimal` for ``K`` weight vectors at once (the loop's runners-up).
@@ -668,30 +683,25 @@ class _TwoViewEstimator:
         """
         pos = W > 0
         S = (self.rows_t * W[:, None, :]) @ self.rows  # (K, 9, 9) = Σ wᵢ aᵢaᵢᵀ
-        M, ok = self._linear_batch(S)
+        V, ok = self._linear_batch(S)
         for _ in range(_IRLS_STEPS):
-            _, D = self._sampson_terms(M, None)  # (K, N): the Sampson denominators
+            _, D = self._sampson_terms(V, None)  # (K, N): the Sampson denominators
             run = ok & np.all(D > 0, axis=1, where=pos)
             if not run.any():
                 break
             r = np.flatnonzero(run)
             ww = np.divide(1.0, D[r], out=np.zeros((r.size, W.shape[1])), where=pos[r])
-            ww *= (np.count_nonzero(pos[r], axis=1) / ww.sum(axis=1))[:, None]
             ww *= W[r]
-            M[r], ok_r = self._linear_batch((self.rows_t * ww[:, None, :]) @ self.rows)
+            V[r], ok_r = self._linear_batch((self.rows_t * ww[:, None, :]) @ self.rows)
             ok[r] &= ok_r
-        return M, ok
+        return self._project(V), ok
 
-    def _linear_batch(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_linear` of stacked scatters ``S`` (K, 9, 9): models and non-degenerate flags."""
+    @staticmethod
+    def _linear_batch(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_linear` of stacked scatters ``S`` (K, 9, 9): null vectors and rank flags."""
         evals, evecs = np.linalg.eigh(S)
         ok = evals[:, 1] > _NULLITY_RTOL * evals[:, -1]
-        U, sv, Vt = np.linalg.svd(evecs[:, :, 0].reshape(-1, 3, 3))
-        if self.essential:
-            return (U[:, :, :2] @ Vt[:, :2]) / np.sqrt(2.0), ok
-        M = (U[:, :, :2] * sv[:, None, :2]) @ Vt[:, :2]
-        M /= np.sqrt(sv[:, 0] ** 2 + sv[:, 1] ** 2)[:, None, None]
-        return M, ok
+        return evecs[:, :, 0].reshape(-1, 3, 3), ok
 
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
         if self.polish is not None:
