@@ -68,6 +68,32 @@ def test_draw_samples_distinct_and_uniform():
     assert np.all(np.sort(draw_samples(rng, 4, 4, 10), axis=1) == np.arange(4))
 
 
+def test_homography_4pt_exact_degenerate_and_only_valid():
+    from lacv.geometry._minimal import homography_4pt
+
+    rng = np.random.default_rng(8)
+    B = 400
+    src = rng.normal(size=(B, 4, 2))
+    H_true = np.eye(3) + 0.1 * rng.normal(size=(B, 3, 3))
+    p = np.concatenate([src, np.ones((B, 4, 1))], axis=2) @ np.swapaxes(H_true, 1, 2)
+    dst = p[..., :2] / p[..., 2:]
+    dst[:150] = rng.normal(size=(150, 4, 2))  # random targets: many fold (orientation flips)
+    src[150:160, 2] = 0.5 * (src[150:160, 0] + src[150:160, 1])  # a collinear triple
+    H, valid = homography_4pt(src, dst)
+    assert not valid[150:160].any() and 0 < valid[:150].sum() < 120
+    # every valid homography maps its four points exactly
+    q = np.concatenate([src, np.ones((B, 4, 1))], axis=2)[valid] @ np.swapaxes(H[valid], 1, 2)
+    assert np.abs(q[..., :2] / q[..., 2:] - dst[valid]).max() < 1e-9
+    # the valid ones alone, with their indices: the same matrices
+    Hv, idx = homography_4pt(src, dst, only_valid=True)
+    np.testing.assert_array_equal(idx, np.flatnonzero(valid))
+    np.testing.assert_array_equal(Hv, H[valid])
+    # (mostly rejected batches take the compacting branch)
+    Hv, idx = homography_4pt(src[:150], dst[:150], only_valid=True)
+    np.testing.assert_array_equal(idx, np.flatnonzero(valid[:150]))
+    np.testing.assert_array_equal(Hv, H[:150][valid[:150]])
+
+
 # --------------------------------------------------------------------------- the generic loop
 
 

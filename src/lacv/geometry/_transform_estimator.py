@@ -140,6 +140,9 @@ class _TransformEstimator:
         self._Z: np.ndarray | None = None
 
     def solve_minimal(self, samples: np.ndarray) -> np.ndarray:
+        if self.cls is Homography:
+            return _minimal.homography_4pt(self.sn[samples], self.dn[samples],
+                                           only_valid=True)[0]
         H, ok = self._solver(self.sn[samples], self.dn[samples])
         return H[ok]
 
