@@ -398,3 +398,13 @@ def test_repeated_correspondences_take_the_hadamard_route_with_the_same_result()
     fast = est.solve_minimal(smp)
     est.distinct = True
     np.testing.assert_allclose(est.solve_minimal(smp), fast, rtol=0, atol=1e-12)
+
+
+def test_all_distinct_compares_exactly_when_the_sort_key_ties():
+    from lacv.geometry.epipolar.models import _all_distinct
+
+    x1 = np.array([[0.0, 0.0], [np.sqrt(2.0), -1.0], [3.0, 4.0]])
+    x2 = np.zeros((3, 2))
+    # rows 0 and 1 differ but have the same key x1·(1, √2) + x2·(π, e) = 0
+    assert _all_distinct(x1, x2)
+    assert not _all_distinct(np.r_[x1, x1[2:]], np.r_[x2, x2[2:]])

@@ -456,6 +456,25 @@ def _homogeneous(x: np.ndarray) -> np.ndarray:
     return h
 
 
+def _all_distinct(x1: np.ndarray, x2: np.ndarray) -> bool:
+    """No correspondence ``(x1ᵢ, x2ᵢ)`` occurs twice (exactly).
+
+    A generic linear key sorts first (identical rows have identical keys);
+    only when two keys tie are the rows compared exactly.
+    """
+    key = np.sort(x1 @ _KEY2[:2] + x2 @ _KEY2[2:])
+    if np.all(key[1:] != key[:-1]):
+        return True
+    order = np.lexsort((x2[:, 1], x2[:, 0], x1[:, 1], x1[:, 0]))
+    s1, s2 = x1[order], x2[order]
+    return not bool(np.any((s1[1:, 0] == s1[:-1, 0]) & (s1[1:, 1] == s1[:-1, 1])
+                           & (s2[1:, 0] == s2[:-1, 0]) & (s2[1:, 1] == s2[:-1, 1])))
+
+
+#: the generic weights of _all_distinct's sort key
+_KEY2 = np.array([1.0, np.sqrt(2.0), np.pi, np.e])
+
+
 class _TwoViewEstimator:
     """A :class:`lacv.geometry.robust.RobustEstimator` for F or E (module docstring)."""
 
@@ -478,13 +497,8 @@ class _TwoViewEstimator:
         self.rows_mixed = self.rows @ _MIX9  # the seven-point solver's mixed unknowns
         # no correspondence repeated: the seven-point LU can skip its determinant test
         # (_null_space_7x9's hadamard=False; a repeated one makes a sample's block singular)
-        order = np.lexsort((x2[:, 1], x2[:, 0], x1[:, 1], x1[:, 0]))
-        s1, s2 = x1[order], x2[order]
-        self.distinct = not bool(np.any((s1[1:, 0] == s1[:-1, 0]) & (s1[1:, 1] == s1[:-1, 1])
-                                        & (s2[1:, 0] == s2[:-1, 0]) & (s2[1:, 1] == s2[:-1, 1])))
-        # log‖row‖ over the first seven mixed unknowns (the seven-point solver's rank test)
-        self.log_rows7 = 0.5 * np.log(np.maximum(
-            np.einsum("ni,ni->n", self.rows_mixed[:, :7], self.rows_mixed[:, :7]), 1e-300))
+        self.distinct = _all_distinct(x1, x2)
+        self._log_rows7: np.ndarray | None = None
         # pixel lines from working-frame ones: (F_px x1)₁,₂ = B₂ (F x̂1)₁,₂, B = A[:2, :2]ᵀ
         self.B1 = np.ascontiguousarray(A1[:2, :2].T)
         self.B2 = np.ascontiguousarray(A2[:2, :2].T)
@@ -496,6 +510,14 @@ class _TwoViewEstimator:
         self.polish: tuple[float, float] | None = None
         self.score_power = 2.0
         self.thr2 = 1.0
+
+    @property
+    def log_rows7(self) -> np.ndarray:
+        """log‖row‖ over the first seven mixed unknowns (the seven-point solver's rank test)."""
+        if self._log_rows7 is None:
+            r7 = self.rows_mixed[:, :7]
+            self._log_rows7 = 0.5 * np.log(np.maximum(np.einsum("ni,ni->n", r7, r7), 1e-300))
+        return self._log_rows7
 
     def configure(self, threshold: float) -> None:
         """Robust scoring and polishing for the inlier threshold θ (pixels).
