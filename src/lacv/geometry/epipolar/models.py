@@ -471,6 +471,7 @@ def _all_distinct(x1: np.ndarray, x2: np.ndarray) -> bool:
                            & (s2[1:, 0] == s2[:-1, 0]) & (s2[1:, 1] == s2[:-1, 1])))
 
 
+_ONES4 = np.ones(4)
 #: the generic weights of _all_distinct's sort key
 _KEY2 = np.array([1.0, np.sqrt(2.0), np.pi, np.e])
 
@@ -665,7 +666,8 @@ class _TwoViewEstimator:
         G[:3, :2] = (self.B2 @ M[:2]).T
         G[3:, 2:] = M[:, :2] @ self.B1.T
         L = h12 @ G
-        return np.einsum("kj,kj->k", L, L)
+        L *= L
+        return L @ _ONES4  # (row sums by a product: faster than a short-axis reduction)
 
     @staticmethod
     def _linear(rows: np.ndarray, w: np.ndarray | None) -> np.ndarray:

@@ -361,6 +361,9 @@ def refine_working(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, Q1: np.ndarra
     return matrix(U, V, s), res
 
 
+_ONES3 = np.ones(3)
+
+
 def padded_metric(Q: np.ndarray) -> np.ndarray:
     """``Q`` (2×2) in the top-left corner of a 3×3 zero matrix: ``aᵀQa = aᵀ Q̄ a`` for 3-vectors."""
     out = np.zeros((3, 3))
@@ -376,8 +379,9 @@ def _gn_terms(F: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray,
     b = h2 @ F
     qa = a @ Q2e
     qb = b @ Q1e
-    D = (a * qa).sum(axis=1)
-    D += (b * qb).sum(axis=1)
+    # row sums as products with ones: a reduction over a short last axis is 4× slower
+    D = (a * qa) @ _ONES3
+    D += (b * qb) @ _ONES3
     return rows @ F.ravel(), qa, qb, np.maximum(D, 1e-300)
 
 
