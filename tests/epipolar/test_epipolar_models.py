@@ -238,6 +238,10 @@ def test_robust_fundamental_finds_the_inliers(ratio):
     assert np.count_nonzero(res.inliers & s.inliers) >= 0.85 * s.inliers.sum()
     assert fresh_error(res.model.matrix, s) < 0.5
     assert res.residuals_px.shape == (200,)
+    # the residuals (taken from the loop's scores) are the model's Sampson distances
+    np.testing.assert_allclose(res.residuals_px, res.model.residuals(s.x1, s.x2), rtol=1e-6,
+                               atol=1e-9)
+    np.testing.assert_array_equal(res.inliers, res.residuals_px <= 1.0)
     assert res.inlier_rms_px < 1.0
 
 

@@ -922,7 +922,11 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
                 if inl.size < 8:
                     break
                 M = final.refine(M, inl)
-    resid = np.sqrt(final.sampson_sq(M[None], None)[0])  # pixels, as sampson_distance
+    if final is est and est.score_power == 1.0:
+        # the loop's errors of its model are θ·d (configure()): the Sampson distances d
+        resid = loop.errors_sq / thr
+    else:
+        resid = np.sqrt(final.sampson_sq(M[None], None)[0])  # pixels, as sampson_distance
     inliers = resid <= thr
     plane = _homography_fraction(est, a, b, inliers, 2.0 * thr, generator)
     parallax = False
