@@ -45,25 +45,34 @@ def pinned_threads(n: int = 1) -> Iterator[None]:
                 undo()
 
 
+#: the clock of the single-threaded comparisons: CPU time of the calling thread. Inside
+#: ``pinned_threads(1)`` every method (lacv, OpenCV, scikit-image, Kornia) runs in this
+#: thread, so this is its run time without the time the shared machine's scheduler gave to
+#: other processes (wall-clock ratios moved by up to 40 % between runs under load; a method
+#: that ran work in other threads anyway would only look faster by it)
+thread_clock = time.thread_time
+
+
 def time_call(fn: Callable[[], Any], *, repeats: int = 7, min_time: float = 0.05,
-              warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in seconds over ``repeats`` runs.
+              warmup: int = 1, clock: Callable[[], float] = time.perf_counter) -> float:
+    """Median time of ``fn()`` in seconds over ``repeats`` runs (wall time by default).
 
     Each run loops ``fn`` enough times to last at least ``min_time`` seconds,
-    so sub-millisecond calls are timed without timer noise.
+    so sub-millisecond calls are timed without timer noise. ``clock`` is
+    ``time.perf_counter`` (wall) or :data:`thread_clock`.
     """
     for _ in range(warmup):
         fn()
-    t0 = time.perf_counter()
+    t0 = clock()
     fn()
-    once = max(time.perf_counter() - t0, 1e-7)
+    once = max(clock() - t0, 1e-7)
     loops = max(1, int(min_time / once))
     samples = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(loops):
             fn()
-        samples.append((time.perf_counter() - t0) / loops)
+        samples.append((clock() - t0) / loops)
     return float(np.median(samples))
 
 

@@ -12,7 +12,10 @@ The protocol of issue 3, in one run, one thread for everyone (``pinned_threads(1
    ``|T_est(c) − T_true(c)|``; failures (> 10 px, or no model); inlier recall
    and precision. Time: median of repeated calls per scene — the fast
    methods timed in interleaved blocks, so a change of machine load hits
-   them alike — then the median over scenes.
+   them alike — then the median over scenes. Times are CPU time of the
+   calling thread (``benchmarks._common.thread_clock``): every method runs
+   single-threaded in it, so descheduling by other processes on the shared
+   machine does not count.
 2. All-points DLT without outliers (N = 1000, 10000) against
    ``findHomography(method=0)``.
 3. The 16 real pairs of ``../shared/data/homography``: estimate on the
@@ -26,7 +29,6 @@ and, like Kornia, timed by single calls on 3 scenes per cell (it is slow).
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import markdown_table, pinned_threads, save_results, time_call
+from benchmarks._common import (
+    markdown_table,
+    pinned_threads,
+    save_results,
+    thread_clock,
+    time_call,
+)
 from lacv.geometry import Affine, Homography, Similarity, ransac
 from lacv.geometry.synthetic import SyntheticScene, make_correspondences
 
@@ -199,11 +207,12 @@ def _measure(method: Method, scene: SyntheticScene, seed: int, repeats: int,
     if not timed:
         t = float("nan")
     elif slow:
-        t0 = time.perf_counter()
+        t0 = thread_clock()
         fit(src, dst, seed)
-        t = time.perf_counter() - t0
+        t = thread_clock() - t0
     else:
-        t = time_call(lambda: fit(src, dst, seed), repeats=repeats, min_time=0.02)
+        t = time_call(lambda: fit(src, dst, seed), repeats=repeats, min_time=0.02,
+                      clock=thread_clock)
     err = _corner_error(scene, M)
     out = {"error_px": err, "time_s": t, "recall": np.nan, "precision": np.nan}
     if mask is not None and mask.size == scene.is_inlier.size:
@@ -226,16 +235,16 @@ def _interleaved_times(calls: dict[str, Callable[[], Any]], repeats: int,
     loops = {}
     for name, fn in calls.items():
         fn()
-        t0 = time.perf_counter()
+        t0 = thread_clock()
         fn()
-        loops[name] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-7)))
+        loops[name] = max(1, int(min_time / max(thread_clock() - t0, 1e-7)))
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(repeats):
         for name, fn in calls.items():
-            t0 = time.perf_counter()
+            t0 = thread_clock()
             for _ in range(loops[name]):
                 fn()
-            samples[name].append((time.perf_counter() - t0) / loops[name])
+            samples[name].append((thread_clock() - t0) / loops[name])
     return {name: float(np.median(v)) for name, v in samples.items()}
 
 
@@ -308,7 +317,7 @@ def dlt_block(n_scenes: int, repeats: int) -> list[dict[str, Any]]:
                 s32, d32 = sc.src.astype(np.float32), sc.dst.astype(np.float32)
                 errs.append(_corner_error(sc, fit(s32, d32)))
                 times.append(time_call(lambda fit=fit, s=s32, d=d32: fit(s, d), repeats=repeats,
-                                       min_time=0.02))
+                                       min_time=0.02, clock=thread_clock))
             row["methods"][name] = {"median_error_px": float(np.median(errs)),
                                     "median_time_ms": float(np.median(times) * 1e3)}
         ref = row["methods"]["cv2 method 0"]["median_time_ms"]
@@ -341,9 +350,9 @@ def real_block(methods: list[Method], seeds: int) -> dict[str, Any]:
             errs, times = [], []
             for seed in range(seeds):
                 cv2.setRNGSeed(seed)
-                t0 = time.perf_counter()
+                t0 = thread_clock()
                 M, _ = fit(s, d, seed)
-                times.append(time.perf_counter() - t0)
+                times.append(thread_clock() - t0)
                 if M is None:
                     errs.append(float("inf"))
                     continue
