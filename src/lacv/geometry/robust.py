@@ -82,6 +82,12 @@ Sampson distance):
     One round of the sigma-consensus IRLS: a weighted least-squares step
     from ``model`` on the points ``idx``; without it the rounds use
     ``fit_nonminimal(idx, weights)``.
+``fit_nonminimal_batch(W) -> (models, valid)`` (optional)
+    ``K`` weighted fits at once, ``W`` (K, N) with zero for an unused point:
+    row ``k`` is ``fit_nonminimal(idx, W[k, idx])`` for its non-zero ``idx``,
+    and ``valid[k]`` is False where that would raise. With it the runners-up
+    are optimised together, one batched fit per step (worth it where a fit
+    costs many array operations, as the eight-point fit of F does).
 
 References
 ----------
