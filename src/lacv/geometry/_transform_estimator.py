@@ -204,7 +204,7 @@ class _TransformEstimator:
                 A = np.eye(3)
                 A[:2] = np.linalg.solve(M, R).T
             return A
-        sn, dn = self.sn[idx], self.dn[idx]
+        sn, dn = (self.sn, self.dn) if idx.size == self.n_points else (self.sn[idx], self.dn[idx])
         if cls is Translation:
             disp = dn - sn
             t = disp.mean(axis=0) if weights is None else weights @ disp / weights.sum()
@@ -224,35 +224,28 @@ class _TransformEstimator:
     def refine_weighted(self, model: np.ndarray, idx: np.ndarray, weights: np.ndarray
                         ) -> np.ndarray:
         """One IRLS round: the weighted least-squares transfer-error fit, started from ``model``."""
-        from lacv.geometry.refine import _homography_gauss_newton_step, _refine
-
-        if self.cls in (Translation, Affine):
+        if self.cls is not Homography:
+            # closed forms that minimise the (weighted) transfer error exactly: least squares
+            # for the linear families, Umeyama's for the rigid and similarity ones (an LM
+            # started there takes no step)
             return self.fit_nonminimal(idx, weights)
-        if self.cls is Homography:
-            # one Gauss–Newton step per round: the rounds' loss test verifies it, and with
-            # the weights fixed the problem is so nearly linear that a full LM solve
-            # would take the same step (one pass over the points instead of two or three)
-            H = _homography_gauss_newton_step(model, *self._rows(idx), weights,
-                                              self._moments(idx))
-            return H / _frobenius(H)
-        ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], weights, 5,
-                      normalized=True, ftol=1e-8)
-        return np.array(ref.model.matrix)
+        from lacv.geometry.refine import _homography_gauss_newton_step
+
+        # one Gauss–Newton step per round: the rounds' loss test verifies it, and with the
+        # weights fixed the problem is so nearly linear that a full LM solve would take the
+        # same step (one pass over the points instead of two or three)
+        H = _homography_gauss_newton_step(model, *self._rows(idx), weights, self._moments(idx))
+        return H / _frobenius(H)
 
     def refine(self, model: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        from lacv.geometry.refine import _refine, _refine_homography_fast
-
-        if self.cls in (Translation, Affine):
-            # linear: the least-squares fit on the inliers minimises the transfer error
+        if self.cls is not Homography:
+            # the closed-form fit on the inliers minimises the transfer error (see above)
             return self.fit_nonminimal(idx, None)
-        if self.cls is Homography:
-            # LM starts from the current model (already a least-squares fit after LO)
-            H = _refine_homography_fast(model, *self._rows(idx), ftol=1e-6,
-                                        predicted_stop=True)
-            return H / _frobenius(H)
-        ref = _refine(_project_family(self.cls, model), self.sn[idx], self.dn[idx], None, 20,
-                      normalized=True, ftol=1e-8)
-        return np.array(ref.model.matrix)
+        from lacv.geometry.refine import _refine_homography_fast
+
+        # LM starts from the current model (already a least-squares fit after LO)
+        H = _refine_homography_fast(model, *self._rows(idx), ftol=1e-6, predicted_stop=True)
+        return H / _frobenius(H)
 
 
 def _project_family(cls: type[Transform], M: np.ndarray) -> Transform:
