@@ -44,6 +44,13 @@ def test_as_points():
         v.as_points(np.ones((3, 3)), "src")
     with pytest.raises(InputError, match=r"src: expected at least 4 points, got 3"):
         v.as_points(np.ones((3, 2)), "src", min_count=4)
+    # coordinates whose squares would overflow are refused by name, NaN by its own message
+    with pytest.raises(InputError, match=r"dst: coordinates up to 1e\+200 are too large"):
+        v.as_points(np.full((3, 2), -1e200), "dst")
+    with pytest.raises(InputError, match=r"src: expected finite values, got NaN at index \(1, 0\)"):
+        v.as_points([[1.0, 2.0], [np.nan, 1.0]], "src")
+    big = np.full((2, 2), 1e75)
+    assert v.as_points(big, "src").shape == (2, 2)
 
 
 def test_same_length_and_scalars():

@@ -192,8 +192,17 @@ def as_points(value: Any, name: str, *, dim: int = 2, min_count: int = 1) -> np.
             f"{name}: expected at least {min_count} point{'s' if min_count != 1 else ''}, "
             f"got {arr.shape[0]}"
         )
-    check_finite(arr, name)
+    # one pass for both tests: NaN fails the comparison too and gets check_finite's message
+    biggest = np.abs(arr).max(initial=0.0)
+    if not biggest <= _MAX_COORDINATE:
+        check_finite(arr, name)
+        raise InputError(f"{name}: coordinates up to {biggest:.3g} are too large to square "
+                         f"without overflow (the limit is {_MAX_COORDINATE:.0e}); rescale them")
     return arr
+
+
+#: largest accepted magnitude of a point coordinate: products of four of them stay finite
+_MAX_COORDINATE = 1e75
 
 
 def check_same_length(**arrays: np.ndarray) -> int:
