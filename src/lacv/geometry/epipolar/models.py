@@ -30,8 +30,11 @@ The robust estimator (:class:`_TwoViewEstimator`) works in a *working frame*
   reweighted once by the inverse Sampson denominators, which turns its
   algebraic error into the Sampson error (iteratively reweighted least
   squares; Torr & Murray 1997; H&Z §11.4.3);
-- a final Levenberg–Marquardt refinement of the Sampson error over rank-2
-  (or essential) matrices, on the correspondences within ``2θ``;
+- a final refinement of the Sampson error over rank-2 (or essential)
+  matrices, on the correspondences within ``2θ``: Gauss–Newton from the
+  reweighted eight-point start, which is close enough for one or two steps
+  (:func:`~lacv.geometry.epipolar.refinement.gauss_newton_polish`);
+  Levenberg–Marquardt with the optional Cauchy loss;
 - when at least half of the inliers lie on one plane, plane-and-parallax
   hypotheses ``F = [e₂]ₓH`` (H&Z result 13.3, the idea of DEGENSAC) compete
   with the winner on inlier count;
@@ -528,7 +531,7 @@ class _TwoViewEstimator:
           truncated L1 cost, closer to counting inliers, which on real pairs
           chose the right model where the quadratic cost preferred one that
           fits a dominant plane very closely and little else.
-        - Polish: the final Levenberg–Marquardt runs on every correspondence
+        - Polish: the final Gauss–Newton polish runs on every correspondence
           within ``2θ`` of the current model, not only on the inliers:
           clipping at θ the residuals of the estimate itself drops the true
           inliers that disagree with it most and biases the fit. On the
