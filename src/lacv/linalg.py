@@ -292,7 +292,6 @@ def solve_least_squares(
     Examples
     --------
     >>> import numpy as np
-import scipy.linalg
     >>> from lacv.linalg import solve_least_squares
     >>> A = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
     >>> b = np.array([1.0, 2.0, 4.0])
@@ -379,8 +378,14 @@ import scipy.linalg
             f"the least-squares solution overflows float64 (smallest singular value "
             f"{_fmt(np.min(s))} against |b| up to {_fmt(np.max(np.abs(B)))}); rescale A or b",
             singular_values=s)
-    R_vec = B - A_arr @ X
-    norms = np.linalg.norm(R_vec, axis=-2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        R_vec = B - A_arr @ X
+        norms = np.linalg.norm(R_vec, axis=-2)
+    if not np.all(np.isfinite(norms)):
+        raise DegenerateError(
+            "the residual b - Ax overflows float64 (|b| up to "
+            f"{_fmt(np.max(np.abs(B)))}, |x| up to {_fmt(np.max(np.abs(X)))}); rescale A or b",
+            singular_values=s)
     if vector:
         X, R_vec, norms = X[..., 0], R_vec[..., 0], norms[..., 0]
     return LeastSquaresResult(
@@ -400,7 +405,14 @@ def _solve_spd(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         L = np.linalg.cholesky(M)
     except np.linalg.LinAlgError:
         # numerically indefinite (κ² beyond 1/ε): LU still gives an answer
-        return np.linalg.solve(M, rhs)
+        try:
+            return np.linalg.solve(M, rhs)
+        except np.linalg.LinAlgError:
+            raise DegenerateError(
+                "the normal equations AᵀA x = Aᵀb are singular in floating point although A "
+                "has full rank (the entries of AᵀA under- or overflow: |AᵀA| up to "
+                f"{_fmt(np.max(np.abs(M)))}); use method='svd' or 'qr', or rescale A"
+            ) from None
     y = np.linalg.solve(L, rhs)
     return np.linalg.solve(np.swapaxes(L, -1, -2), y)
 
@@ -508,7 +520,6 @@ def solve_homogeneous(
     Examples
     --------
     >>> import numpy as np
-import scipy.linalg
     >>> from lacv.linalg import solve_homogeneous
     >>> A = np.array([[1.0, 1.0, -2.0], [2.0, -1.0, -1.0]])   # x = (1, 1, 1)/√3
     >>> r = solve_homogeneous(A)
@@ -528,16 +539,22 @@ import scipy.linalg
         raise InputError("A: is all zeros; every unit vector solves Ax = 0")
 
     k = min(m, n)
+    # x does not change when A is scaled: dividing by the largest |entry| keeps AᵀA and the
+    # SVD's sums of squares in range for any representable A (entries near 1e±300 included)
+    scale = np.max(np.abs(A_arr), axis=(-2, -1), keepdims=True)
+    A_n = A_arr / scale
     if method == "svd":
         # full V is needed when m < n: the null vectors are not among the first m rows
-        _, s, Vt = np.linalg.svd(A_arr, full_matrices=m < n)
+        _, s, Vt = np.linalg.svd(A_n, full_matrices=m < n)
         x = Vt[..., -1, :]
     else:
-        At = np.swapaxes(A_arr, -1, -2)
-        evals, evecs = np.linalg.eigh(At @ A_arr)  # ascending
+        At = np.swapaxes(A_n, -1, -2)
+        evals, evecs = np.linalg.eigh(At @ A_n)  # ascending
         x = evecs[..., :, 0]
         s = np.sqrt(np.clip(evals[..., ::-1][..., :k], 0.0, None))
     x = _fix_sign(x)
+    with np.errstate(over="ignore"):
+        s = s * scale[..., 0]  # A's own singular values (inf only beyond float64's range)
 
     cutoff = _tolerance(s, A_arr.shape, tol, None)
     if method == "eig":
@@ -545,7 +562,7 @@ import scipy.linalg
         cutoff = np.maximum(cutoff, s[..., :1] * np.sqrt(_EPS) * np.sqrt(max(m, n)))
     ranks = np.sum(s > cutoff, axis=-1)
     nullity = n - ranks
-    residual = np.linalg.norm(A_arr @ x[..., np.newaxis], axis=(-2, -1))
+    residual = np.linalg.norm(A_n @ x[..., np.newaxis], axis=(-2, -1)) * scale[..., 0, 0]
 
     if np.any(nullity > 1):
         msg = (f"the null space of A has dimension {int(np.max(nullity))} (rank "

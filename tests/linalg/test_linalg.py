@@ -388,3 +388,23 @@ def test_integer_input_is_promoted():
     r = linalg.solve_least_squares([[1, 0], [0, 2]], [1, 4])
     assert r.x.dtype == np.float64
     np.testing.assert_allclose(r.x, [1.0, 2.0])
+
+
+def test_extreme_scales_give_answers_or_clear_errors():
+    rng = np.random.default_rng(21)
+    A = rng.normal(size=(8, 3))
+    # Ax = 0 does not change when A is scaled: entries near 1e±300 give the same null vector
+    ref = linalg.solve_homogeneous(A)
+    for method in ("svd", "eig"):
+        for k in (1e300, 1e-300):
+            r = linalg.solve_homogeneous(A * k, method=method)
+            np.testing.assert_allclose(r.x, ref.x, atol=1e-7)
+            np.testing.assert_allclose(r.singular_values, ref.singular_values * k, rtol=1e-6)
+            assert np.isfinite(r.residual)
+    # subnormal entries: AᵀA underflows to zero, so the normal equations cannot be solved
+    b = rng.normal(size=8)
+    with pytest.raises(DegenerateError, match="normal equations .* singular in floating point"):
+        linalg.solve_least_squares(A * 1e-320, b, method="normal")
+    # a residual beyond float64 is reported, not returned as inf
+    with pytest.raises(DegenerateError, match="residual b - Ax overflows"):
+        linalg.solve_least_squares(A, b * 1e308)
