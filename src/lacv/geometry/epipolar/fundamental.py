@@ -638,10 +638,16 @@ def seven_point(x1: Any, x2: Any) -> np.ndarray:
 
 
 def _check_fundamental(F: Any, name: str = "F") -> np.ndarray:
-    """A finite ``(3, 3)`` matrix that is not all zero."""
+    """A finite ``(3, 3)`` matrix that is not all zero, scaled to a largest entry of 1.
+
+    ``F`` (and ``E``) are homogeneous, and every user of this check is
+    scale-invariant; the scaling keeps their squares and products finite for
+    any representable entries (1e300 overflowed the Sampson denominators).
+    """
     M = as_array(F, name)
     if M.shape != (3, 3):
         raise InputError(f"{name}: expected a 3×3 matrix, got {describe(M)}")
-    if not np.any(M):
+    big = np.abs(M).max()
+    if not big > 0:
         raise InputError(f"{name}: is all zeros")
-    return M
+    return M / big
