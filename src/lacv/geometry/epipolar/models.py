@@ -80,6 +80,7 @@ from lacv.geometry.epipolar.fundamental import (
     _MIX9,
     _NULLITY_RTOL,
     _check_correspondences,
+    _check_fundamental,
     _design_rows,
     _seven_point_models,
     _unit,
@@ -188,9 +189,7 @@ class Fundamental(_EpipolarMatrix):
     __slots__ = ()
 
     def __init__(self, matrix: Any):
-        m = as_array(matrix, "matrix")
-        if m.shape != (3, 3):
-            raise InputError(f"matrix: expected a 3×3 matrix, got {describe(m)}")
+        m = _check_fundamental(matrix, "matrix")  # (scaled to a largest entry of 1)
         s = np.linalg.svd(m, compute_uv=False)
         if not s[1] > 0:
             raise InputError(f"matrix: rank below 2 (singular values {s.tolist()}); not a "
@@ -314,9 +313,7 @@ class Essential(_EpipolarMatrix):
     __slots__ = ()
 
     def __init__(self, matrix: Any):
-        m = as_array(matrix, "matrix")
-        if m.shape != (3, 3):
-            raise InputError(f"matrix: expected a 3×3 matrix, got {describe(m)}")
+        m = _check_fundamental(matrix, "matrix")  # (scaled to a largest entry of 1)
         s = np.linalg.svd(m, compute_uv=False)
         if not s[0] > 0 or abs(s[0] - s[1]) > _RANK2_RTOL * s[0] or s[2] > _RANK2_RTOL * s[0]:
             raise InputError(f"matrix: singular values {np.round(s, 8).tolist()} are not of the "
