@@ -170,6 +170,38 @@ def test_gauss_newton_polish_reaches_the_lm_minimum_from_a_close_start(essential
     # negative test: no step leaves the start's cost, well above the minimum
     F_none = gauss_newton_polish(F0, h1, h2, rows, Q1e, Q2e, essential=essential, max_steps=0)
     assert cost(F_none) > 1.01 * res.cost
+    # the step count tells the robust fit when to fall back on Levenberg–Marquardt
+    assert gauss_newton_polish(F0, h1, h2, rows, Q1e, Q2e, essential=essential,
+                               max_steps=0, with_steps=True)[1] == 0
+    assert gauss_newton_polish(F0, h1, h2, rows, Q1e, Q2e, essential=essential,
+                               with_steps=True)[1] >= 1
+
+
+def test_robust_polish_falls_back_on_lm_when_gauss_newton_takes_no_step(monkeypatch):
+    import lacv.geometry.epipolar.models as models
+
+    s = twoview_points(150, noise_px=0.5, rng=6)
+    est = models._TwoViewEstimator.fundamental(s.x1, s.x2)
+    est.configure(1.0)
+    idx = np.arange(150)
+    start = est.fit_nonminimal(idx, None)
+    ref = est.refine(start, idx)
+    calls = []
+    real_lm = models.refine_working
+
+    def lm(*a, **k):
+        calls.append(1)
+        return real_lm(*a, **k)
+
+    monkeypatch.setattr(models, "refine_working", lm)
+    monkeypatch.setattr(models, "gauss_newton_polish",
+                        lambda F, *a, **k: (F, 0) if k.get("with_steps") else F)
+    out = est.refine(start, idx)
+
+    def cost(M):
+        return float(est.sampson_sq(M[None], None)[0].sum())
+
+    assert calls and cost(out) < cost(start) and cost(out) == pytest.approx(cost(ref), rel=1e-3)
 
 
 def test_refine_fundamental_lowers_sampson_and_keeps_rank_two():

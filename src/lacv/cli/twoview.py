@@ -67,8 +67,9 @@ def twoview(image1: str | None, image2: str | None, camera_path: str | None,
     """Fundamental matrix (and, with cameras, E, R, t and 3-D points) of two images.
 
     Features are matched (SIFT or ORB), F is estimated by lacv's RANSAC
-    (seven-point samples, Sampson distance, local optimisation, LM on rank-2
-    matrices), with the convention x2ᵀ F x1 = 0. With --camera or --K the
+    (seven-point samples, Sampson distance, local optimisation, a Gauss–Newton
+    polish of the Sampson error over rank-2 matrices), with the convention
+    x2ᵀ F x1 = 0. With --camera or --K the
     essential matrix E = K2ᵀ F K1 follows, the pose (R, t) of the second
     camera is chosen by cheirality and the inliers are triangulated.
 

@@ -742,8 +742,14 @@ class _TwoViewEstimator:
             # least squares from a start within a few per cent of the optimum: Gauss–Newton
             # converges in one or two steps (LM with ftol = 10⁻⁴ took 3.8 linearisations and
             # stopped short of the minimum; same accuracy on the benchmark and kusvod2)
-            M = gauss_newton_polish(model, self.h1[idx], self.h2[idx], self.rows[idx],
-                                    self.Q1e, self.Q2e, essential=self.essential)
+            M, steps = gauss_newton_polish(model, self.h1[idx], self.h2[idx], self.rows[idx],
+                                           self.Q1e, self.Q2e, essential=self.essential,
+                                           with_steps=True)
+            if steps == 0:
+                # not close enough for an undamped step: Levenberg–Marquardt from the start
+                M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 10,
+                                      essential=self.essential, ftol=_POLISH_FTOL,
+                                      predicted_stop=True)
         else:
             M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 10,
                                   essential=self.essential, cauchy_px=scale,

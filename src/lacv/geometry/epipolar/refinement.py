@@ -387,7 +387,8 @@ def _gn_terms(F: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray,
 
 def gauss_newton_polish(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray,
                         Q1e: np.ndarray, Q2e: np.ndarray, *, essential: bool = False,
-                        max_steps: int = 5, gain: float = 0.1) -> np.ndarray:
+                        max_steps: int = 5, gain: float = 0.1, with_steps: bool = False
+                        ) -> Any:
     r"""Gauss–Newton on the Sampson error over rank-2 (or essential) matrices, from a close start.
 
     The robust fit's final polish, where the start (a Sampson-reweighted
@@ -430,10 +431,15 @@ def gauss_newton_polish(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np
     max_steps : int
     gain : float
 
+    with_steps : bool
+        Also return the number of steps taken (0: the first step did not
+        lower the cost, so the start is not close enough for Gauss–Newton).
+
     Returns
     -------
     (3, 3) ndarray
-        The polished matrix, rank 2, not normalised.
+        The polished matrix, rank 2, not normalised (and, ``with_steps``, the
+        number of steps taken).
 
     References
     ----------
@@ -446,6 +452,7 @@ def gauss_newton_polish(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np
     e, qa, qb, D = _gn_terms(F, h1, h2, rows, Q1e, Q2e)
     cost = float(e @ (e / D))
     k = e.size
+    steps = 0
     for _ in range(max_steps):
         isd = 1.0 / np.sqrt(D)
         H = (qa[:, :, None] * h1[:, None, :]).reshape(k, 9)
@@ -468,9 +475,10 @@ def gauss_newton_polish(Fn: np.ndarray, h1: np.ndarray, h2: np.ndarray, rows: np
             break
         last = cost - cost2 <= gain * cost
         F, U, Vt, s, e, qa, qb, D, cost = F2, U2, Vt2, s2, e2, qa2, qb2, D2, cost2
+        steps += 1
         if last:
             break
-    return F
+    return (F, steps) if with_steps else F
 
 
 def refine_fundamental(F: Any, x1: Any, x2: Any, *, max_iterations: int = 20
