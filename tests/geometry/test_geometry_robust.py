@@ -94,6 +94,25 @@ def test_homography_4pt_exact_degenerate_and_only_valid():
     np.testing.assert_array_equal(Hv, H[:150][valid[:150]])
 
 
+def test_affine_3pt_exact_and_degenerate():
+    from lacv.geometry._minimal import affine_3pt
+
+    rng = np.random.default_rng(9)
+    B = 300
+    src = rng.normal(size=(B, 3, 2))
+    A_true = np.zeros((B, 3, 3))
+    A_true[:, :2] = rng.normal(size=(B, 2, 3))
+    A_true[:, 2, 2] = 1.0
+    dst = np.einsum("bij,bkj->bki", A_true[:, :2, :2], src) + A_true[:, None, :2, 2]
+    src[:10, 2] = 0.3 * src[:10, 0] + 0.7 * src[:10, 1]  # collinear source triangles
+    dst[10:20, 2] = dst[10:20, 0]  # a degenerate destination triangle
+    A, valid = affine_3pt(src, dst)
+    assert not valid[:20].any() and valid[20:].all()
+    np.testing.assert_allclose(A[20:], A_true[20:], atol=1e-9)
+    # the checker sees a wrong map
+    assert np.abs(A[21] - A_true[20]).max() > 1e-3
+
+
 # --------------------------------------------------------------------------- the generic loop
 
 

@@ -100,28 +100,32 @@ def homography_4pt(src: np.ndarray, dst: np.ndarray, *, only_valid: bool = False
 
 
 def affine_3pt(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Affine maps through 3 correspondences: ``A = [D; 1] adj([S; 1]) / det([S; 1])``.
+    """Affine maps through 3 correspondences: ``L = D S⁻¹``, ``t = q₀ − L p₀``.
 
-    Points are expected Hartley-normalised; a triangle with a determinant
-    below ``1e-9`` in either image is degenerate.
+    ``S = [p₁ − p₀, p₂ − p₀]`` and ``D = [q₁ − q₀, q₂ − q₀]`` (2×2), with
+    ``S⁻¹ = adj(S) / det S`` written out per sample, samples along the last
+    axis (contiguous element-wise loops, no per-matrix products). Points are
+    expected Hartley-normalised; a triangle with a determinant below
+    ``1e-9`` in either image is degenerate.
     """
     B = src.shape[0]
-    x, y = src[..., 0], src[..., 1]
-    xi, yi, xj, yj = x[:, _I], y[:, _I], x[:, _J], y[:, _J]
-    a0, a1, a2 = yi - yj, xj - xi, xi * yj - xj * yi
-    det_s = a0[:, 2] * x[:, 2] + a1[:, 2] * y[:, 2] + a2[:, 2]
-    u, v = dst[..., 0], dst[..., 1]
-    det_d = (v[:, 0] - v[:, 1]) * u[:, 2] + (u[:, 1] - u[:, 0]) * v[:, 2] + (
-        u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])
+    (p0x, p1x, p2x), (p0y, p1y, p2y) = src.transpose(2, 1, 0)  # (coordinate, point, sample)
+    (q0x, q1x, q2x), (q0y, q1y, q2y) = dst.transpose(2, 1, 0)
+    s1x, s1y, s2x, s2y = p1x - p0x, p1y - p0y, p2x - p0x, p2y - p0y
+    d1x, d1y, d2x, d2y = q1x - q0x, q1y - q0y, q2x - q0x, q2y - q0y
+    det_s = s1x * s2y - s2x * s1y
+    det_d = d1x * d2y - d2x * d1y
     valid = (np.abs(det_s) > _COLLINEAR_TOL) & (np.abs(det_d) > _COLLINEAR_TOL)
-    adj = np.stack([a0, a1, a2], axis=2)
-    D = np.empty((B, 3, 3))
-    D[:, 0] = u
-    D[:, 1] = v
-    D[:, 2] = 1.0
-    A = D @ adj / np.where(valid, det_s, 1.0)[:, None, None]
-    A[:, 2] = (0.0, 0.0, 1.0)
-    return A, valid
+    inv = 1.0 / np.where(valid, det_s, 1.0)
+    A = np.empty((3, 3, B))
+    A[0, 0] = (d1x * s2y - d2x * s1y) * inv
+    A[0, 1] = (d2x * s1x - d1x * s2x) * inv
+    A[1, 0] = (d1y * s2y - d2y * s1y) * inv
+    A[1, 1] = (d2y * s1x - d1y * s2x) * inv
+    A[0, 2] = q0x - A[0, 0] * p0x - A[0, 1] * p0y
+    A[1, 2] = q0y - A[1, 0] * p0x - A[1, 1] * p0y
+    A[2] = ((0.0,), (0.0,), (1.0,))
+    return A.transpose(2, 0, 1), valid
 
 
 def _similar_2pt(src: np.ndarray, dst: np.ndarray, rigid: bool
