@@ -295,7 +295,12 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     if n < s:
         raise InputError(f"expected at least {s} correspondences for a minimal sample, got {n}")
 
-    subset = rng.permutation(n)[:preemptive_points] if n >= 2 * preemptive_points else None
+    subset = None
+    if n >= 2 * preemptive_points:
+        # a random subset without replacement; past a few thousand points a full permutation
+        # costs ~10x choice's partial shuffle (100 against 9 us at N = 10⁴)
+        subset = (rng.choice(n, preemptive_points, replace=False, shuffle=False)
+                  if n > 4000 else rng.permutation(n)[:preemptive_points])
     lo: Callable[..., tuple[np.ndarray, np.ndarray, float, int]]
     if sigma:
         lo, lo_arg = _sigma_local_optimization, min(lo_iterations, _SIGMA_LO_STEPS)
