@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lacv.errors import DegenerateError
-from lacv.geometry.epipolar.models import _TwoViewEstimator
+from lacv.geometry.epipolar.robust_fit import _TwoViewEstimator
 from lacv.imaging.twoview_scene import twoview_points
 
 

@@ -178,23 +178,23 @@ def test_gauss_newton_polish_reaches_the_lm_minimum_from_a_close_start(essential
 
 
 def test_robust_polish_falls_back_on_lm_when_gauss_newton_takes_no_step(monkeypatch):
-    import lacv.geometry.epipolar.models as models
+    import lacv.geometry.epipolar.robust_fit as robust_fit
 
     s = twoview_points(150, noise_px=0.5, rng=6)
-    est = models._TwoViewEstimator.fundamental(s.x1, s.x2)
+    est = robust_fit._TwoViewEstimator.fundamental(s.x1, s.x2)
     est.configure(1.0)
     idx = np.arange(150)
     start = est.fit_nonminimal(idx, None)
     ref = est.refine(start, idx)
     calls = []
-    real_lm = models.refine_working
+    real_lm = robust_fit.refine_working
 
     def lm(*a, **k):
         calls.append(1)
         return real_lm(*a, **k)
 
-    monkeypatch.setattr(models, "refine_working", lm)
-    monkeypatch.setattr(models, "gauss_newton_polish",
+    monkeypatch.setattr(robust_fit, "refine_working", lm)
+    monkeypatch.setattr(robust_fit, "gauss_newton_polish",
                         lambda F, *a, **k: (F, 0) if k.get("with_steps") else F)
     out = est.refine(start, idx)
 
@@ -416,7 +416,7 @@ def test_real_fountain_pose_agrees_with_opencv():
 
 
 def test_repeated_correspondences_take_the_hadamard_route_with_the_same_result():
-    from lacv.geometry.epipolar.models import _TwoViewEstimator
+    from lacv.geometry.epipolar.robust_fit import _TwoViewEstimator
 
     s = twoview_points(120, noise_px=0.5, outlier_ratio=0.3, rng=21)
     assert _TwoViewEstimator.fundamental(s.x1, s.x2).distinct
@@ -437,7 +437,7 @@ def test_repeated_correspondences_take_the_hadamard_route_with_the_same_result()
 
 
 def test_all_distinct_compares_exactly_when_the_sort_key_ties():
-    from lacv.geometry.epipolar.models import _all_distinct
+    from lacv.geometry.epipolar.robust_fit import _all_distinct
 
     x1 = np.array([[0.0, 0.0], [np.sqrt(2.0), -1.0], [3.0, 4.0]])
     x2 = np.zeros((3, 2))
