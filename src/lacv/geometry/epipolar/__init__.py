@@ -22,9 +22,10 @@ the first camera's frame is ``R X + t`` in the second's), pixels ``x̃ = (x, y,
 - :mod:`~lacv.geometry.epipolar.pose` — :func:`decompose_essential`,
   :func:`recover_pose` (cheirality).
 - :mod:`~lacv.geometry.epipolar.models` — :class:`Fundamental`,
-  :class:`Essential`: values with ``from_points`` and ``robust_fit`` (the
-  project's RANSAC loop with the seven-point solver, Sampson scoring, LO and
-  a final Levenberg–Marquardt refinement).
+  :class:`Essential`: values with ``from_points`` and ``robust_fit``, whose
+  estimator (:mod:`~lacv.geometry.epipolar.robust_fit`) drives the project's
+  RANSAC loop with the seven-point solver, Sampson scoring, LO and a final
+  Gauss–Newton / Levenberg–Marquardt refinement of the Sampson error.
 - :mod:`~lacv.geometry.epipolar.refinement` — :func:`refine_fundamental`
   (Sampson error over rank-2 matrices, Bartoli–Sturm parametrisation).
 - :mod:`~lacv.geometry.epipolar.triangulation` — :func:`triangulate_points`

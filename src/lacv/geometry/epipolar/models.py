@@ -34,8 +34,9 @@ The robust estimator (:class:`_TwoViewEstimator`, in
 - a final refinement of the Sampson error over rank-2 (or essential)
   matrices, on the correspondences within ``2θ``: Gauss–Newton from the
   reweighted eight-point start, which is close enough for one or two steps
-  (:func:`~lacv.geometry.epipolar.refinement.gauss_newton_polish`);
-  Levenberg–Marquardt with the optional Cauchy loss;
+  (:func:`~lacv.geometry.epipolar.refinement.gauss_newton_polish`), and
+  Levenberg–Marquardt where its first step does not lower the cost or with
+  the optional Cauchy loss;
 - when at least half of the inliers lie on one plane, plane-and-parallax
   hypotheses ``F = [e₂]ₓH`` (H&Z result 13.3, the idea of DEGENSAC) compete
   with the winner on inlier count;

@@ -59,7 +59,7 @@ _PARALLAX_GAIN = 0.01
 _POLISH_BAND = 2.0
 #: ... with plain least squares (None), or the Cauchy loss of this many thresholds
 _POLISH_CAUCHY: float | None = None
-#: relative cost decrease at which the robust fit's final LM stops (with the Cauchy polish)
+#: relative cost decrease at which the robust fit's final LM stops (Cauchy polish, fallback)
 _POLISH_FTOL = 1e-4
 #: below this many correspondences the search runs this many times and keeps the result with
 #: the lowest truncated cost (a search costs 1–3 ms there, and one alone is unreliable: on
