@@ -335,6 +335,9 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
         ``Σ log‖rowsᵢ of A₁‖`` when the caller has them (precomputed per point).
     hadamard : bool
         Test the determinants first (``False``: the probe right-hand side).
+        Batches of :data:`_ELIMINATION_BATCH` samples or more take neither
+        LAPACK route: :func:`_eliminate_samples_last` solves with the probe,
+        and a repeated correspondence shows as a zero pivot.
 
     Returns
     -------
@@ -346,7 +349,8 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
     B = Am.shape[0]
     A1 = Am[:, :, :7]
     Xs = None  # the solutions with the samples last, (7, 2 or 3, B)
-    if not hadamard and B >= _ELIMINATION_BATCH:
+    if B >= _ELIMINATION_BATCH:
+        # (either route: a repeated correspondence gives a zero pivot, flagged like any tiny one)
         Xs, tiny = _eliminate_samples_last(Am)
         redo = tiny | ~(np.abs(Xs).reshape(21, B).max(axis=0) <= _LU_GROWTH)
     elif not hadamard:
