@@ -335,7 +335,8 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
         ``Σ log‖rowsᵢ of A₁‖`` when the caller has them (precomputed per point).
     hadamard : bool
         Test the determinants first (``False``: the probe right-hand side).
-        Batches of :data:`_ELIMINATION_BATCH` samples or more take neither
+        Batches of :data:`_ELIMINATION_BATCH` samples or more
+        (:data:`_ELIMINATION_BATCH_HADAMARD` with ``hadamard``) take neither
         LAPACK route: :func:`_eliminate_samples_last` solves with the probe,
         and a repeated correspondence shows as a zero pivot.
 
@@ -349,7 +350,7 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
     B = Am.shape[0]
     A1 = Am[:, :, :7]
     Xs = None  # the solutions with the samples last, (7, 2 or 3, B)
-    if B >= _ELIMINATION_BATCH:
+    if B >= (_ELIMINATION_BATCH_HADAMARD if hadamard else _ELIMINATION_BATCH):
         # (either route: a repeated correspondence gives a zero pivot, flagged like any tiny one)
         Xs, tiny = _eliminate_samples_last(Am)
         redo = tiny | ~(np.abs(Xs).reshape(21, B).max(axis=0) <= _LU_GROWTH)
@@ -397,8 +398,10 @@ def _null_space_7x9(Am: np.ndarray, log_rows: np.ndarray | None = None, *,
 
 #: batches at least this large are solved by :func:`_eliminate_samples_last` (LAPACK's
 #: batched gesv costs ~0.85 µs per 7×7 system: 447 µs at B = 512 against 156 µs; below
-#: ~100 systems the elimination's fixed ~50 array operations cost more)
-_ELIMINATION_BATCH = 96
+#: ~110 systems the elimination's fixed ~50 array operations cost more: measured crossover
+#: ~110 against the probe route, ~60 against the Hadamard route's extra slogdet)
+_ELIMINATION_BATCH = 112
+_ELIMINATION_BATCH_HADAMARD = 64
 #: a pivot below this fraction of the block's largest entry sends the sample to the QR
 _PIVOT_RTOL = 1e-8
 
