@@ -365,6 +365,7 @@ class _TwoViewEstimator:
         if idx.size < 8:
             return model
         scale = None if self.polish is None else self.polish[1]
+        steps = 0
         if scale is None:
             # least squares from a start within a few per cent of the optimum: Gauss–Newton
             # converges in one or two steps (LM with ftol = 10⁻⁴ took 3.8 linearisations and
@@ -372,12 +373,8 @@ class _TwoViewEstimator:
             M, steps = gauss_newton_polish(model, self.h1[idx], self.h2[idx], self.rows[idx],
                                            self.Q1e, self.Q2e, essential=self.essential,
                                            with_steps=True)
-            if steps == 0:
-                # not close enough for an undamped step: Levenberg–Marquardt from the start
-                M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 10,
-                                      essential=self.essential, ftol=_POLISH_FTOL,
-                                      predicted_stop=True)
-        else:
+        if steps == 0:
+            # the Cauchy loss, or a start not close enough for an undamped step: LM from it
             M, _ = refine_working(model, self.h1[idx], self.h2[idx], self.Q1, self.Q2, 10,
                                   essential=self.essential, cauchy_px=scale,
                                   ftol=_POLISH_FTOL, predicted_stop=True)
