@@ -71,6 +71,31 @@ def test_same_length_and_scalars():
         v.check_choice("c", "kind", ["a", "b"])
 
 
+def test_scalar_checks_refuse_integers_beyond_float64():
+    # a Python int too large for float64 made np.isfinite raise a raw TypeError
+    with pytest.raises(InputError, match="tol: expected a finite number, got int"):
+        v.check_positive(10**400, "tol")
+    with pytest.raises(InputError, match="confidence: expected a number in"):
+        v.check_probability(10**400, "confidence")
+    assert v.check_positive(10**30, "max_pixels") == 1e30
+
+
+def test_check_threshold_bounds_its_square():
+    assert v.check_threshold(3, "threshold_px") == 3.0
+    for bad in (1e-300, 1e200):
+        with pytest.raises(InputError, match="threshold_px: expected a threshold between"):
+            v.check_threshold(bad, "threshold_px")
+    with pytest.raises(InputError, match="threshold_px: expected a number > 0"):
+        v.check_threshold(0.0, "threshold_px")
+
+
+def test_as_image_refuses_floats_beyond_float32():
+    # float images are processed in float32: 1e100 became inf with a RuntimeWarning
+    with pytest.raises(InputError, match="image: pixel values up to 1e\\+100 exceed float32"):
+        v.as_image(np.full((4, 4), 1e100))
+    assert v.as_image(np.full((4, 4), 0.5)).dtype == np.float32
+
+
 def test_as_rng_is_deterministic():
     assert v.as_rng(3).random() == v.as_rng(3).random()
     g = np.random.default_rng(0)

@@ -30,6 +30,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_same_length",
+    "check_threshold",
     "describe",
 ]
 
@@ -227,9 +228,19 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _is_finite_real(value: Any) -> bool:
+    """A real number (not a bool) that float64 holds finitely (a huge Python int is not)."""
+    if not _is_real(value):
+        return False
+    try:
+        return bool(np.isfinite(float(value)))
+    except OverflowError:
+        return False
+
+
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """A finite real number > 0 (or >= 0 with ``allow_zero``)."""
-    if not _is_real(value) or not np.isfinite(value):
+    if not _is_finite_real(value):
         raise InputError(f"{name}: expected a finite number, got {describe(value)}")
     if value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
@@ -239,13 +250,32 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
 
 def check_probability(value: Any, name: str, *, open_interval: bool = True) -> float:
     """A number in (0, 1) (or [0, 1] with ``open_interval=False``)."""
-    if not _is_real(value) or not np.isfinite(value):
+    if not _is_finite_real(value):
         raise InputError(f"{name}: expected a number in (0, 1), got {describe(value)}")
     if open_interval and not 0 < value < 1:
         raise InputError(f"{name}: expected a number strictly between 0 and 1, got {value!r}")
     if not open_interval and not 0 <= value <= 1:
         raise InputError(f"{name}: expected a number in [0, 1], got {value!r}")
     return float(value)
+
+
+#: least and largest accepted threshold: its square stays a positive, normal, finite float64
+_MIN_THRESHOLD = 1e-150
+_MAX_THRESHOLD = 1e150
+
+
+def check_threshold(value: Any, name: str) -> float:
+    """An inlier threshold: a number > 0 whose square neither underflows nor overflows.
+
+    Robust estimators compare squared errors with ``threshold²`` and divide by
+    it, so a threshold of 1e-300 (square 0) or 1e200 (square inf) has no
+    meaning in float64; both are refused here with the bounds in the message.
+    """
+    thr = check_positive(value, name)
+    if not _MIN_THRESHOLD <= thr <= _MAX_THRESHOLD:
+        raise InputError(f"{name}: expected a threshold between {_MIN_THRESHOLD:.0e} and "
+                         f"{_MAX_THRESHOLD:.0e} (it is squared), got {thr:.3g}")
+    return thr
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
@@ -303,5 +333,13 @@ def as_image(image: Any, name: str = "image") -> np.ndarray:
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)):
             raise InputError(f"{name}: expected finite pixel values, got NaN or infinity")
+        biggest = float(np.max(np.abs(arr)))
+        if biggest > _FLOAT32_MAX:
+            raise InputError(f"{name}: pixel values up to {biggest:.3g} exceed float32's range "
+                             f"({_FLOAT32_MAX:.3g}); rescale the image")
         arr = arr.astype(np.float32, copy=False)
     return arr
+
+
+#: the largest float32: float images are processed in single precision
+_FLOAT32_MAX = float(np.finfo(np.float32).max)

@@ -127,6 +127,23 @@ def _cond_from_s(s: np.ndarray) -> np.ndarray:
     return np.where(smax == 0, np.inf, kappa)
 
 
+def _norm_from_s(s: np.ndarray) -> np.ndarray:
+    """``sqrt(Σ σₖ²)`` per matrix, scaled by ``σ_max`` so that squares neither over- nor underflow.
+
+    Singular values come back from LAPACK for entries up to float64's limit;
+    squaring them directly overflowed from about 1e154 (inf and a RuntimeWarning)
+    and underflowed below 1e-162 (a zero norm for a non-zero matrix).
+    """
+    smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    safe = np.where(smax > 0, smax, 1.0)
+    with np.errstate(over="ignore"):
+        norm = smax[..., 0] * np.sqrt(np.sum((s / safe) ** 2, axis=-1))
+    if not np.all(np.isfinite(norm)):
+        raise InputError("A: its Frobenius norm exceeds float64's range (about 1.8e308); "
+                         "rescale A")
+    return norm
+
+
 def _scalar(a: np.ndarray) -> Any:
     """A 0-d array as a Python scalar; anything else unchanged."""
     return a.item() if isinstance(a, np.ndarray) and a.ndim == 0 else a
@@ -722,8 +739,7 @@ def frobenius_norm(A: Any) -> Any:
     -------
     float, or ndarray for a stack
     """
-    s = singular_values(A)
-    return _scalar(np.asarray(np.sqrt(np.sum(s * s, axis=-1))))
+    return _scalar(np.asarray(_norm_from_s(singular_values(A))))
 
 
 def rayleigh_quotient(M: Any, x: Any, *, symmetric_tol: float = 1e-10) -> Any:
@@ -755,6 +771,7 @@ def rayleigh_quotient(M: Any, x: Any, *, symmetric_tol: float = 1e-10) -> Any:
     M_arr = as_array(M, "M", min_ndim=2)
     if M_arr.shape[-1] != M_arr.shape[-2]:
         raise InputError(f"M: expected a square matrix (..., n, n), got {describe(M_arr)}")
+    check_positive(symmetric_tol, "symmetric_tol", allow_zero=True)
     asym = np.max(np.abs(M_arr - np.swapaxes(M_arr, -1, -2)))
     scale = np.max(np.abs(M_arr))
     if asym > symmetric_tol * max(scale, np.finfo(float).tiny):
@@ -766,10 +783,17 @@ def rayleigh_quotient(M: Any, x: Any, *, symmetric_tol: float = 1e-10) -> Any:
     n = M_arr.shape[-1]
     if x_arr.shape[-1] != n:
         raise InputError(f"x: expected vectors of length {n} to match M, got {describe(x_arr)}")
-    xx = np.sum(x_arr * x_arr, axis=-1)
-    if np.any(xx == 0):
+    # R(M, x) is invariant to the scale of x: unit-max x keeps xᵀx and xᵀMx in range
+    x_max = np.max(np.abs(x_arr), axis=-1, keepdims=True)
+    if np.any(x_max == 0):
         raise InputError("x: expected a non-zero vector, got the zero vector")
-    xMx = np.einsum("...i,...ij,...j->...", x_arr, M_arr, x_arr)
+    x_arr = x_arr / x_max
+    xx = np.sum(x_arr * x_arr, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        xMx = np.einsum("...i,...ij,...j->...", x_arr, M_arr, x_arr)
+    if not np.all(np.isfinite(xMx)):
+        raise InputError("M: xᵀMx overflows float64 (entries of M up to "
+                         f"{np.max(np.abs(M_arr)):.3g}); rescale M")
     return _scalar(np.asarray(xMx / xx))
 
 
@@ -903,7 +927,7 @@ def svd_report(A: Any, tol: float | None = None) -> SVDReport:
         condition_number=kappa,
         nullity=nullity,
         tolerance=cutoff,
-        frobenius_norm=float(np.sqrt(np.sum(s * s))),
+        frobenius_norm=float(_norm_from_s(s)),
         verdict=verdict,
         explanation=explanation,
     )

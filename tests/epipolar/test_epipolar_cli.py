@@ -98,6 +98,7 @@ def test_cli_images_and_camera(capsys, tmp_path, scene):
     (["missing1.png", "missing2.png"], "missing1.png"),
     (["--K", "nope.txt"], "--K"),
     (["--threshold", "-1"], "--threshold"),
+    (["--threshold", "1e300"], "--threshold: expected a threshold between"),  # was an OverflowError
 ])
 def test_cli_bad_input_exits_2(capsys, tmp_path, args, message):
     code, _, err = run(capsys, "two-view", *args)

@@ -77,6 +77,14 @@ def test_missing_file_and_too_few_points(capsys, tmp_path):
     assert code == 2 and "at least 4" in err
 
 
+@pytest.mark.parametrize("threshold", ["1e200", "1e-300"])
+def test_threshold_whose_square_leaves_float64_exits_2(capsys, tmp_path, threshold):
+    # threshold² overflowed (OverflowError) or underflowed to 0 (ZeroDivisionError) in RANSAC
+    code, _, err = run(capsys, "estimate", "--threshold", threshold)
+    assert code == 2 and "threshold_px: expected a threshold between" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_demo_step(capsys, tmp_path):
     from lacv.cli._demo_geometry import run as demo_run
     from lacv.cli.demo import DemoContext

@@ -103,6 +103,8 @@ def test_stitch_arguments_are_checked(pano4):
         stitch(pano4.images[:2], blend_method="poisson")
     with pytest.raises(InputError, match="kind"):
         stitch(pano4.images[:2], model="projective")
+    with pytest.raises(InputError, match="threshold_px: expected a threshold between"):
+        stitch(pano4.images[:2], threshold_px=1e200)  # was an OverflowError inside RANSAC
 
 
 def test_sixteen_bit_grey_inputs_give_a_sixteen_bit_panorama(pano4):

@@ -311,6 +311,23 @@ def test_rayleigh_quotient_bounds_and_errors():
         linalg.rayleigh_quotient(M, [0.0, 0.0])
     with pytest.raises(InputError, match="length 2"):
         linalg.rayleigh_quotient(M, [1.0, 0.0, 0.0])
+    with pytest.raises(InputError, match="symmetric_tol: expected a finite number"):
+        linalg.rayleigh_quotient(M, [1.0, 0.0], symmetric_tol=None)
+
+
+def test_rayleigh_quotient_and_norms_at_extreme_scales():
+    # x near 1e200 overflowed xᵀx (NaN and RuntimeWarnings); R(M, x) does not depend on |x|
+    M = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = np.array([1.0, 2.0])
+    ref = linalg.rayleigh_quotient(M, x)
+    for k in (1e200, 1e-200):
+        assert linalg.rayleigh_quotient(M, x * k) == pytest.approx(ref, rel=1e-14)
+    # ‖A‖_F from singular values near 1e200 overflowed to inf, near 1e-200 underflowed to 0
+    A = np.array([[3.0, 0.0], [0.0, 4.0]])
+    for k in (1e200, 1e-200):
+        assert linalg.frobenius_norm(A * k) == pytest.approx(5.0 * k, rel=1e-14)
+        assert linalg.svd_report(A * k).frobenius_norm == pytest.approx(5.0 * k, rel=1e-14)
+    np.testing.assert_allclose(linalg.frobenius_norm(np.stack([A, 2 * A, 0 * A])), [5, 10, 0])
 
 
 @pytest.mark.parametrize(

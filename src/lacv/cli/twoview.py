@@ -10,6 +10,7 @@ from typing import Any
 import click
 import numpy as np
 
+from lacv._validate import check_threshold
 from lacv.cli._common import echo_json, read_matrix_file
 from lacv.errors import InputError, RankDeficientWarning
 
@@ -96,6 +97,7 @@ def twoview(image1: str | None, image2: str | None, camera_path: str | None,
         raise InputError("--K2: needs --K for the first image")
     if not threshold > 0:
         raise InputError(f"--threshold: expected a number > 0, got {threshold}")
+    check_threshold(threshold, "--threshold")  # 1e300 overflowed RANSAC's threshold²
     inputs = [p for p in (image1, image2) if p is not None]
     if lines_path is not None:
         check_output(lines_path, inputs)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from lacv._validate import check_threshold
 from lacv.errors import InputError
 from lacv.geometry.robust import RobustResult, ransac
 from lacv.geometry.transforms import TRANSFORMS, transform_class
@@ -68,6 +69,8 @@ def estimate_transform(kind: str, src: Any, dst: Any, robust: bool = False,
         raise InputError(f"options: {', '.join(map(repr, unknown))} not understood with "
                          f"robust={robust}; expected any of {sorted(allowed)}")
     if robust:
+        if "threshold_px" in options:  # its square must stay a normal float64 (see check_threshold)
+            check_threshold(options["threshold_px"], "threshold_px")
         return ransac(src, dst, cls, **options)
     model = cls.from_points(src, dst, options.get("weights"), refine=options.get("refine", False))
     resid = model.residuals(src, dst)

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from lacv._validate import as_rng, check_choice, check_int, check_positive, describe
+from lacv._validate import as_rng, check_choice, check_int, check_threshold, describe
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.imaging.adjust import (
     Adjustment,
@@ -199,7 +199,7 @@ def match_pairs(images: Sequence[Any], model: Any = "homography", *, features: s
     cls = transform_class(model)
     check_choice(features, "features", METHODS)
     check_choice(pairs, "pairs", ("auto", "all", "neighbours"))
-    check_positive(threshold_px, "threshold_px")
+    check_threshold(threshold_px, "threshold_px")
     check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
     gen = as_rng(rng)
     imgs = [as_image(im, f"images[{k}]") for k, im in enumerate(images)]
@@ -310,7 +310,7 @@ def register_pair(image1: Any, image2: Any, model: Any = "homography", *,
 
     cls = transform_class(model)
     check_choice(features, "features", ("auto", *METHODS))
-    check_positive(threshold_px, "threshold_px")
+    check_threshold(threshold_px, "threshold_px")
     check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
     check_int(weak_inliers, "weak_inliers", minimum=0)
     gen = as_rng(rng)
