@@ -418,3 +418,115 @@ def test_pure_noise_supported_only_by_its_sample_is_no_model():
     assert info.value.stats["best_inliers"] == 4
     # asking explicitly for the old behaviour still works
     assert ransac(src, dst, threshold_px=0.001, rng=0, min_inliers=4).n_inliers == 4
+
+
+# --------------------------------------------------------------------------- PROSAC
+
+
+def test_progressive_sampler_follows_the_growth_function():
+    from scipy.special import comb
+
+    from lacv.geometry.sampling import PROSAC_GROWTH, ProgressiveSampler
+
+    n, s = 60, 4
+    order = np.random.default_rng(3).permutation(n)  # ranks -> point indices
+    sampler = ProgressiveSampler(order, s)
+    # T'_n from its definition (Chum & Matas 2005, eq. 3-4), one n at a time
+    T = [PROSAC_GROWTH * comb(k, s, exact=True) / comb(n, s, exact=True) for k in range(s, n + 1)]
+    t_prime = [1]
+    for k in range(1, len(T)):
+        t_prime.append(t_prime[-1] + int(np.ceil(T[k] - T[k - 1])))
+    np.testing.assert_array_equal(sampler._t_prime, t_prime)
+    rank = np.argsort(order)  # point index -> rank
+    rng = np.random.default_rng(0)
+    drawn = np.concatenate([sampler.draw(rng, b) for b in (1, 7, 32, 100)])
+    r = rank[drawn]
+    assert np.all(np.sort(r, axis=1)[:, 1:] != np.sort(r, axis=1)[:, :-1])  # distinct
+    for t, row in enumerate(r, start=1):
+        top = s + int(np.searchsorted(t_prime, t))  # the set U_n of sample t
+        assert row[0] == top - 1 and row[1:].max() < top - 1
+    # the histogram of worst ranks counts the samples inside each U_n
+    within = np.cumsum(sampler._within)
+    assert within[-1] == sampler.trials == len(r)
+    assert within[9] == np.count_nonzero(r.max(axis=1) <= 9)
+
+
+def test_progressive_sampler_past_the_growth_is_uniform():
+    from lacv.geometry.sampling import ProgressiveSampler
+
+    sampler = ProgressiveSampler(np.arange(6), 3, growth=20)
+    rng = np.random.default_rng(1)
+    sampler.draw(rng, int(sampler._t_prime[-1]))  # through U_N
+    late = sampler.draw(rng, 30000)
+    assert np.all(np.sort(late, axis=1)[:, 1:] != np.sort(late, axis=1)[:, :-1])
+    np.testing.assert_allclose(np.bincount(late.ravel(), minlength=6) / late.size, 1 / 6,
+                               atol=0.01)
+
+
+def test_prosac_non_randomness_bound_is_never_below_the_binomial_quantile():
+    from scipy.stats import binom
+
+    from lacv.geometry.sampling import PROSAC_BETA, PROSAC_PSI, _prosac_tables
+
+    n, s = 20000, 4
+    _, i_min = _prosac_tables(n, s, 200_000, PROSAC_BETA, PROSAC_PSI)
+    m = np.arange(0, n - s)  # n − s for the sets n = s … N − 1 (N has no test)
+    exact = s + 1 + binom.isf(PROSAC_PSI, m, PROSAC_BETA)
+    gap = i_min[:-1] - exact
+    assert gap.min() == 0 and gap.max() <= 1 and np.mean(gap > 0) < 0.01
+    assert i_min[-1] == 0
+
+
+def test_prosac_stopping_rule_at_n_equals_N_is_the_uniform_rule():
+    from lacv.geometry.sampling import ProgressiveSampler, _exact_q, _trials_for
+
+    n, s = 200, 4
+    sampler = ProgressiveSampler(np.arange(n), s)
+    inlier = np.zeros(n, dtype=bool)
+    inlier[np.random.default_rng(2).choice(n, 120, replace=False)] = True
+    sampler.set_best(inlier, 0.99)
+    assert sampler._needed[-1] == _trials_for(_exact_q(120, n, s), 0.99)
+    # no ranking information: the smaller sets never beat the whole (their q is no larger
+    # on average, and the non-randomness bound must hold as well)
+    sampler.draw(np.random.default_rng(0), 10)
+    assert not sampler.satisfied()
+
+
+@pytest.mark.parametrize("ratio", [0.5, 0.8])
+def test_prosac_with_informative_scores_needs_far_fewer_samples(ratio):
+    n = 1000
+    uniform, ranked = [], []
+    for i in range(3):
+        scene = make_correspondences("homography", n, ratio, rng=500 + i)
+        r = np.random.default_rng(i)
+        scores = np.where(scene.is_inlier, r.normal(1.0, 1.0, n), r.normal(0.0, 1.0, n))
+        a = ransac(scene.src, scene.dst, rng=i)
+        b = ransac(scene.src, scene.dst, rng=i, scores=scores)
+        assert b.stopped == "confidence reached" and b.trials_needed == b.n_trials
+        # the same answer, as accurate
+        assert np.count_nonzero(b.inliers != scene.is_inlier) <= 0.02 * n
+        assert scene.corner_error(b.model) <= 1.5 * scene.corner_error(a.model) + 0.05
+        uniform.append(a.n_trials)
+        ranked.append(b.n_trials)
+    assert np.median(ranked) * (2 if ratio == 0.5 else 10) <= np.median(uniform)
+
+
+def test_prosac_with_useless_scores_is_still_ransac():
+    scene = make_correspondences("homography", 300, 0.5, rng=7)
+    scores = np.random.default_rng(0).normal(size=300)  # unrelated to the inliers
+    res = ransac(scene.src, scene.dst, rng=1, scores=scores)
+    assert np.count_nonzero(res.inliers != scene.is_inlier) <= 6
+    assert scene.corner_error(res.model) < 1.0
+    # constant scores: the input order, then uniform growth; same seed, same result
+    again = ransac(scene.src, scene.dst, rng=1, scores=scores)
+    assert again.model == res.model and again.n_trials == res.n_trials
+
+
+def test_prosac_scores_are_validated():
+    scene = make_correspondences("homography", 50, 0.2, rng=0)
+    with pytest.raises(InputError, match="scores: expected one value per correspondence"):
+        ransac(scene.src, scene.dst, scores=np.ones(49))
+    with pytest.raises(InputError, match="scores"):
+        ransac(scene.src, scene.dst, scores=np.r_[np.ones(49), np.nan])
+    with pytest.raises(InputError, match="scores"):
+        ransac(scene.src, scene.dst, scores="best first")

@@ -27,7 +27,10 @@ r"""Robust estimation: a vectorised RANSAC loop (MSAC scoring, preemption, LO, s
    probability that ``s`` points drawn without replacement are all among the
    ``I`` inliers found (H&Z §4.7.1 uses the with-replacement ``q = (I/N)^s``;
    see :func:`required_trials`). Batches start at 32 samples and grow to
-   4× ``batch_size`` while many samples remain.
+   4× ``batch_size`` while many samples remain. With a quality ranking of
+   the points (``scores`` in :func:`ransac`), samples come from the
+   best-ranked points first and the rule extends to the top-ranked subsets
+   (PROSAC, :class:`~lacv.geometry.sampling.ProgressiveSampler`).
 5. **Runners-up.** Near-best hypotheses (MSAC cost within 1.35× the best)
    whose inliers are mostly not the best's may belong to another structure —
    a second plane — that a noisy minimal fit undersells; the cheapest few
@@ -124,7 +127,15 @@ from lacv._validate import (
 )
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.geometry._transform_estimator import _TransformEstimator
-from lacv.geometry.sampling import NEVER, _exact_q, _trials_for, draw_samples, required_trials
+from lacv.geometry.sampling import (
+    NEVER,
+    ProgressiveSampler,
+    _exact_q,
+    _trials_for,
+    draw_samples,
+    quality_order,
+    required_trials,
+)
 from lacv.geometry.sigma_consensus import (
     _SIGMA_RHO,
     _SIGMA_W,
@@ -232,7 +243,7 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
                max_trials: int = 10000, rng: Any = None, batch_size: int = 64,
                preemptive_points: int = 256, top_k: int = 3, lo_iterations: int = 4,
                final_rounds: int = 2, min_inliers: int | None = None,
-               sigma_consensus: bool = False) -> LoopResult:
+               sigma_consensus: bool = False, order: np.ndarray | None = None) -> LoopResult:
     """The RANSAC loop over any :class:`RobustEstimator` (see the module docstring).
 
     Parameters
@@ -268,6 +279,10 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
         fit at most 6 IRLS rounds, none when ``final_rounds`` is 0 (``est.refine_weighted``
         when the estimator has it, else weighted ``fit_nonminimal``) while the
         marginal loss (:func:`sigma_loss`) falls.
+    order : (N,) ndarray of int, optional
+        The points ranked by quality, best first: PROSAC's progressive
+        sampling and stopping rule (:class:`~lacv.geometry.sampling.ProgressiveSampler`)
+        instead of uniform samples.
 
     Returns
     -------
@@ -282,13 +297,13 @@ def run_ransac(est: RobustEstimator, threshold: float, *, confidence: float = 0.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _run(est, float(threshold), confidence, max_trials, as_rng(rng), batch_size,
                     preemptive_points, top_k, lo_iterations, final_rounds, min_inliers,
-                    bool(sigma_consensus))
+                    bool(sigma_consensus), order)
 
 
 def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: int,
          rng: np.random.Generator, batch_size: int, preemptive_points: int, top_k: int,
          lo_iterations: int, final_rounds: int, min_inliers: int | None,
-         sigma: bool = False) -> LoopResult:
+         sigma: bool = False, order: np.ndarray | None = None) -> LoopResult:
     n, s = int(est.n_points), int(est.sample_size)
     thr2 = float(threshold) ** 2
     min_inl = s if min_inliers is None else int(min_inliers)
@@ -315,12 +330,17 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
     pool: list[tuple[float, int, np.ndarray, np.ndarray]] = []
     trials = hyps = full_scores = n_lo = 0
     needed = max_trials
+    prosac = None if order is None else ProgressiveSampler(order, s)
+    prosac_stop = False
     # the first batch is small: with few outliers a handful of samples suffice (32 covers
     # 30 % outliers in one batch at confidence 0.999)
     batch = min(batch_size, 32)
     while trials < min(needed, max_trials):
+        if prosac is not None and prosac.satisfied():
+            prosac_stop = True
+            break
         b = min(batch, max_trials - trials, max(needed - trials, 8))
-        samples = draw_samples(rng, n, s, b)
+        samples = draw_samples(rng, n, s, b) if prosac is None else prosac.draw(rng, b)
         trials += b
         # then full batches, growing to 4× while many samples remain: at high outlier
         # ratios the per-batch overhead (the solver's ~50 array operations) dominates
@@ -365,8 +385,11 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
             n_lo += did
         best, best_e, best_cost = model, e_j, c_j
         best_sub_stale = subset is not None
-        n_best_inl = int(np.count_nonzero(e_j <= thr2))
+        best_in = e_j <= thr2
+        n_best_inl = int(np.count_nonzero(best_in))
         needed = _trials_for(_exact_q(n_best_inl, n, s), confidence)
+        if prosac is not None:
+            prosac.set_best(best_in, confidence)
 
     stats = {"n_points": n, "n_trials": trials, "n_hypotheses": hyps,
              "best_inliers": n_best_inl, "min_inliers": min_inl, "threshold": threshold}
@@ -428,9 +451,10 @@ def _run(est: RobustEstimator, threshold: float, confidence: float, max_trials: 
         raise EstimationError("no model found: after refinement the model keeps "
                               f"{int(np.count_nonzero(inliers))} inliers, fewer than "
                               f"min_inliers = {min_inl}", stats=stats)
-    stopped = "confidence reached" if trials >= needed else "max_trials reached"
+    stopped = ("confidence reached" if trials >= needed or prosac_stop
+               else "max_trials reached")
     return LoopResult(model, inliers, e_best, trials, hyps, full_scores, n_lo, stopped,
-                      int(min(needed, NEVER)))
+                      trials if prosac_stop else int(min(needed, NEVER)))
 
 
 def _least_squares_polish(est: RobustEstimator, model: np.ndarray, e_best: np.ndarray,
@@ -722,7 +746,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
            confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
            local_optimization: bool = True, refine: bool = True, batch_size: int | None = None,
            preemptive_points: int = 256, min_inliers: int | None = None,
-           sigma_consensus: bool = True) -> RobustResult:
+           sigma_consensus: bool = True, scores: Any = None) -> RobustResult:
     """Robustly estimate a transform from correspondences with outliers.
 
     See the module docstring for the algorithm: batched minimal samples,
@@ -769,6 +793,14 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
         (``σ_max = threshold_px``; see :func:`run_ransac`); ``False`` for the
         2θ/θ least squares and the 1.5θ Levenberg–Marquardt refinement.
         Ignored by two-view models.
+    scores : (N,) array_like, optional
+        A quality per correspondence, higher is better (for descriptor
+        matches, the negated ratio of Lowe's test). Samples are then drawn
+        from the best-scored correspondences first and the search stops as
+        soon as a top-ranked subset is explained with ``confidence`` (PROSAC;
+        :class:`~lacv.geometry.sampling.ProgressiveSampler`): with a useful
+        ranking it needs far fewer samples, and with a useless one it is
+        still RANSAC.
 
     Returns
     -------
@@ -798,6 +830,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
         return model.robust_fit(src, dst, threshold_px, confidence, max_trials, rng,
                                 local_optimization=local_optimization, refine=refine,
                                 preemptive_points=preemptive_points, min_inliers=min_inliers,
+                                scores=scores,
                                 **({} if batch_size is None else {"batch_size": batch_size}))
     cls = transform_class(model)
     s = as_points(src, "src", min_count=cls.min_samples)
@@ -812,6 +845,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
         min_inliers = cls.min_samples + 1
     else:
         min_inliers = check_int(min_inliers, "min_inliers", minimum=cls.min_samples)
+    order = quality_order(scores, s.shape[0])
     generator = as_rng(rng)
     try:
         est = _TransformEstimator(cls, s, d)
@@ -821,7 +855,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
                       batch_size=batch_size, preemptive_points=preemptive_points,
                       lo_iterations=4 if local_optimization else 0,
                       final_rounds=2 if refine else 0, min_inliers=min_inliers,
-                      sigma_consensus=sigma_consensus)
+                      sigma_consensus=sigma_consensus, order=order)
     T = est.to_pixels(loop.model)
     # the loop's errors are those of T (normalisation is a similarity: distances scale)
     resid = np.sqrt(loop.errors_sq)

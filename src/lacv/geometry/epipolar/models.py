@@ -219,7 +219,7 @@ class Fundamental(_EpipolarMatrix):
     def robust_fit(cls, x1: Any, x2: Any, threshold_px: float = 1.0, confidence: float = 0.999,
                    max_trials: int = 10000, rng: Any = None, *, local_optimization: bool = True,
                    refine: bool = True, batch_size: int = 256, preemptive_points: int = 256,
-                   min_inliers: int | None = None) -> Any:
+                   min_inliers: int | None = None, scores: Any = None) -> Any:
         r"""``F`` from correspondences with outliers (RANSAC, see the module docstring).
 
         Parameters
@@ -233,6 +233,9 @@ class Fundamental(_EpipolarMatrix):
             As :func:`lacv.geometry.ransac` (``min_inliers`` defaults to 8 and
             ``batch_size`` to 256: seven-point batches amortise numpy's per-call cost; larger ones
             pay more in page faults of their temporaries than they save).
+        scores : (N,) array_like, optional
+            Match quality, higher is better: PROSAC's progressive sampling, as
+            :func:`lacv.geometry.ransac`.
 
         Returns
         -------
@@ -256,7 +259,7 @@ class Fundamental(_EpipolarMatrix):
         a, b = _check_correspondences(x1, x2, 8)
         return _robust(_TwoViewEstimator.fundamental(a, b), a, b, threshold_px, confidence,
                        max_trials, rng, local_optimization, refine, batch_size,
-                       preemptive_points, min_inliers)
+                       preemptive_points, min_inliers, scores=scores)
 
 
 class Essential(_EpipolarMatrix):
@@ -320,7 +323,7 @@ class Essential(_EpipolarMatrix):
                    confidence: float = 0.999, max_trials: int = 10000, rng: Any = None, *,
                    local_optimization: bool = True, refine: bool = True, batch_size: int = 256,
                    preemptive_points: int = 256, min_inliers: int | None = None,
-                   solver: str = "seven-point") -> Any:
+                   solver: str = "seven-point", scores: Any = None) -> Any:
         r"""``E`` from correspondences with outliers, cameras known (RANSAC).
 
         The search is :meth:`Fundamental.robust_fit`'s (seven-point samples in
@@ -349,6 +352,8 @@ class Essential(_EpipolarMatrix):
             As :meth:`Fundamental.robust_fit`.
         solver : {"seven-point", "five-point"}
             The minimal solver of the search.
+        scores : (N,) array_like, optional
+            Match quality, higher is better (PROSAC, as :meth:`Fundamental.robust_fit`).
 
         Returns
         -------
@@ -364,10 +369,10 @@ class Essential(_EpipolarMatrix):
             est_e.sample_size = 5
             return _robust(est_e, a, b, threshold_px, confidence, max_trials, rng,
                            local_optimization, refine, batch_size, preemptive_points,
-                           min_inliers)
+                           min_inliers, scores=scores)
         return _robust(_TwoViewEstimator.fundamental(a, b), a, b, threshold_px, confidence,
                        max_trials, rng, local_optimization, refine, batch_size,
-                       preemptive_points, min_inliers, essential=est_e)
+                       preemptive_points, min_inliers, essential=est_e, scores=scores)
 
     @classmethod
     def calibrated(cls, K1: Any, K2: Any) -> CalibratedEssential:

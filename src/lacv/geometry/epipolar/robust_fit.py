@@ -499,10 +499,12 @@ def _plane_and_parallax(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, th
 def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: float,
             confidence: float, max_trials: int, rng: Any, local_optimization: bool,
             refine: bool, batch_size: int, preemptive_points: int,
-            min_inliers: int | None, essential: _TwoViewEstimator | None = None) -> Any:
+            min_inliers: int | None, essential: _TwoViewEstimator | None = None,
+            scores: Any = None) -> Any:
     """Run the RANSAC loop with ``est``; with ``essential``, finish on the essential manifold."""
     from lacv._validate import as_rng, check_int, check_positive, check_probability
     from lacv.geometry.robust import RobustResult, run_ransac
+    from lacv.geometry.sampling import quality_order
 
     thr = check_positive(threshold_px, "threshold_px")
     conf = check_probability(confidence, "confidence")
@@ -510,6 +512,7 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     preemptive_points = check_int(preemptive_points, "preemptive_points", minimum=7)
     min_inl = 8 if min_inliers is None else check_int(min_inliers, "min_inliers", minimum=8)
+    order = quality_order(scores, len(a))
     generator = as_rng(rng)
     for e in (est, essential):
         if e is not None:
@@ -518,7 +521,7 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
         return run_ransac(est, thr, confidence=conf, max_trials=max_trials, rng=generator,
                           batch_size=batch_size, preemptive_points=preemptive_points,
                           lo_iterations=4 if local_optimization else 0,
-                          final_rounds=2 if refine else 0, min_inliers=min_inl)
+                          final_rounds=2 if refine else 0, min_inliers=min_inl, order=order)
 
     loop = search()
     if est.n_points < _RESTART_BELOW:
