@@ -73,6 +73,8 @@ def test_errors(capsys, tmp_path, shots):
     assert code == 2 and "--preview" in err
     code, _, err = run(capsys, "--board", "nine")
     assert code == 2 and "--board" in err
+    code, _, err = run(capsys, "--board", "100000x100000", paths[0])  # was a 149 GiB MemoryError
+    assert code == 2 and "--board: 100000×100000 = 10000000000 inner corners" in err
     code, _, err = run(capsys, *paths, "-o", paths[0])
     assert code == 2 and "refusing to overwrite" in err
     code, _, err = run(capsys, tmp_path / "missing.png")

@@ -123,6 +123,27 @@ def test_usage_errors_exit_2(capsys, system):
     assert code == 2 and "No such command" in err
 
 
+def test_huge_entries_report_without_warnings(capsys, tmp_path):
+    # the SVD report's Frobenius norm overflowed: a RuntimeWarning on stderr and 'inf'
+    path = tmp_path / "huge.csv"
+    np.savetxt(path, np.array([[3.0, 0.0], [0.0, 4.0], [1.0, 1.0]]) * 1e200, delimiter=",")
+    code, out, err = run(capsys, "solve", "--homogeneous", str(path), "--json")
+    assert code == 0 and err == ""
+    assert json.loads(out)["svd"]["frobenius_norm"] == pytest.approx(np.sqrt(27.0) * 1e200)
+
+
+def test_out_of_memory_is_a_one_line_error(capsys, system, monkeypatch):
+    # options that ask for more memory than there is (train --hidden 100000000) gave exit 1
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 47.7 GiB")
+
+    monkeypatch.setattr(lacv.linalg, "solve_least_squares", exhausted)
+    a_path, b_path, _ = system
+    code, _, err = run(capsys, "solve", str(a_path), str(b_path))
+    assert code == 2 and err.startswith("lacv: error: out of memory (Unable to allocate 47.7 GiB)")
+    assert err.count("\n") == 1
+
+
 def test_subprocess_has_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lacv", "solve", str(tmp_path / "missing.csv"),
                            str(tmp_path / "b.csv")], capture_output=True, text=True, check=False)

@@ -89,6 +89,9 @@ def test_cli_errors_are_one_line(capsys, tmp_path):
     assert code == 2 and "--hidden" in err
     code, _, err = run(capsys, "train", "--out", tmp_path / "nope" / "m.npz")
     assert code == 2 and "does not exist" in err
+    # checked before training: matplotlib's ValueError after the run was an 'internal error'
+    code, _, err = run(capsys, "train", "--plot", tmp_path / "curves.xyz")
+    assert code == 2 and "--plot: matplotlib cannot write the format '.xyz'" in err
     code, _, err = run(capsys, "evaluate", tmp_path / "missing.npz")
     assert code == 2 and "no such file" in err
     (tmp_path / "bad.npz").write_text("junk")

@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     except (LacvError, OSError) as exc:
         click.echo(f"lacv: error: {_one_line(exc)}", err=True)
         return 2
+    except MemoryError as exc:
+        # options such as --hidden 100000000 ask for more memory than there is: the input's fault
+        click.echo(f"lacv: error: out of memory ({_one_line(exc) or 'MemoryError'}); the inputs "
+                   "or options ask for more memory than this machine has", err=True)
+        return 2
     except KeyboardInterrupt:
         click.echo("lacv: interrupted", err=True)
         return 130

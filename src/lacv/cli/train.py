@@ -36,6 +36,17 @@ def _hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
+def _check_plot_format(path: Path) -> None:
+    """Refuse a --plot suffix matplotlib cannot write before training, not after."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ext = path.suffix.lower().lstrip(".")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if ext and ext not in formats:
+        raise InputError(f"--plot: matplotlib cannot write the format '.{ext}'; use "
+                         f"{', '.join('.' + f for f in ('png', 'pdf', 'svg'))}, ...")
+
+
 def _plot_curves(history: Any, path: Path, title: str, val_label: str = "test") -> Path:
     """Loss and accuracy against epoch (train and validation), written atomically."""
     import matplotlib
@@ -233,6 +244,8 @@ def train(dataset: str, hidden: str | None, activation: str | None, loss_name: s
             raise InputError(f"{what}: the folder {str(path.parent)!r} does not exist")
     if out_path is not None and out_path.suffix != ".npz":
         raise InputError(f"--out: a model is saved as .npz, got {str(out_path)!r}")
+    if plot_path is not None:
+        _check_plot_format(plot_path)
 
     started = time.perf_counter()
     progress = not quiet and not as_json and sys.stderr.isatty()

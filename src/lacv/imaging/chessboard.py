@@ -45,7 +45,15 @@ def parse_pattern(pattern: Any, name: str = "pattern") -> tuple[int, int]:
                          f"{describe(pattern)}") from None
     check_int(cols, f"{name}[0]", minimum=2)
     check_int(rows, f"{name}[1]", minimum=2)
+    if cols * rows > _MAX_CORNERS:
+        # at a few pixels per square such a board needs more pixels than read_image accepts
+        raise InputError(f"{name}: {cols}×{rows} = {cols * rows} inner corners; at most "
+                         f"{_MAX_CORNERS} are supported")
     return int(cols), int(rows)
+
+
+#: most inner corners of a board: 10⁶ corners at 10 px per square are read_image's 10⁸ pixels
+_MAX_CORNERS = 1_000_000
 
 
 def board_points(pattern: Any = (9, 6), square_size: float = 1.0) -> np.ndarray:
