@@ -37,9 +37,11 @@ def run(ctx: DemoContext) -> None:
     ctx.echo(f"Scene: {scene.description}")
     t0 = time.perf_counter()
     matches = match_features(*scene.images)
-    ffit = Fundamental.robust_fit(matches.points1, matches.points2, threshold_px=1.0, rng=0)
+    # Lowe's ratios rank the matches for PROSAC's progressive sampling
+    ffit = Fundamental.robust_fit(matches.points1, matches.points2, threshold_px=1.0, rng=0,
+                                  scores=-matches.ratios)
     efit = Essential.robust_fit(matches.points1, matches.points2, scene.K1, scene.K2,
-                                threshold_px=1.0, rng=0)
+                                threshold_px=1.0, rng=0, scores=-matches.ratios)
     pose = efit.model.recover_pose(matches.points1, matches.points2, scene.K1, scene.K2,
                                    mask=efit.inliers)
     seconds = time.perf_counter() - t0

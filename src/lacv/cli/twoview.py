@@ -139,10 +139,13 @@ def twoview(image1: str | None, image2: str | None, camera_path: str | None,
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RankDeficientWarning)
-        fit = Fundamental.robust_fit(x1, x2, threshold_px=threshold, rng=seed)
+        # the matches' ratio-test scores rank them for PROSAC's progressive sampling
+        scores = -matches.ratios
+        fit = Fundamental.robust_fit(x1, x2, threshold_px=threshold, rng=seed, scores=scores)
         efit = None
         if K1 is not None:
-            efit = Essential.robust_fit(x1, x2, K1, K2, threshold_px=threshold, rng=seed)
+            efit = Essential.robust_fit(x1, x2, K1, K2, threshold_px=threshold, rng=seed,
+                                        scores=scores)
     notes = list(dict.fromkeys(str(w.message) for w in caught))
 
     data: dict[str, Any] = {
