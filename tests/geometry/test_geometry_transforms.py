@@ -53,6 +53,12 @@ def test_points_at_infinity_are_reported_not_hidden():
     pts, inf = from_homogeneous(h, return_mask=True)
     assert inf.tolist() == [True, False]
     assert np.all(np.isinf(pts[0])) and pts[1].tolist() == [1.0, 1.0]
+    # a w so small that u / w overflows returned inf unmarked, with a RuntimeWarning
+    h = np.array([[1e300, 2.0, 1e-300], [2.0, 2.0, 2.0]])
+    with pytest.raises(DegenerateError, match=r"at infinity \(w == 0 or \|u / w\| beyond"):
+        from_homogeneous(h)
+    pts, inf = from_homogeneous(h, return_mask=True)
+    assert inf.tolist() == [True, False] and np.all(np.isinf(pts[0]))
 
 
 def test_normalize_points_hartley():
@@ -161,6 +167,22 @@ def test_from_matrix_checks_the_family():
     with pytest.raises(InputError, match="identity"):
         Translation.from_matrix(np.diag([2.0, 1.0, 1.0]))
     assert Euclidean.from_matrix(Euclidean(0.3).matrix) == Euclidean(0.3)
+
+
+def test_matrices_with_huge_entries_are_checked_without_overflow():
+    # entries near 1e200: the determinant / norm overflowed (OverflowError for Affine, a
+    # misleading 'singular (σ₃/σ₁ = nan)' for Homography, RuntimeWarnings for both)
+    H = np.array([[1.0, 0.1, 3.0], [0.2, 1.1, 4.0], [1e-3, 2e-3, 1.0]])
+    np.testing.assert_allclose(Homography(H * 1e200).matrix, Homography(H).matrix, rtol=1e-15)
+    A = Affine.from_params(np.array([1.0, 0.1, 3.0, 0.2, 1.1, 4.0]) * 1e200)
+    assert A.matrix[0, 0] == 1e200 and A.matrix[2].tolist() == [0.0, 0.0, 1.0]
+    with pytest.raises(InputError, match="singular linear part"):
+        Affine.from_params(np.array([1.0, 2.0, 3.0, 2.0, 4.0, 4.0]) * 1e200)
+
+
+def test_ragged_points_raise_input_error():
+    with pytest.raises(InputError, match="points: expected a rectangular array"):
+        Affine()([[1.0, 2.0], [3.0]])  # np.ndim raised a raw ValueError first
 
 
 # --------------------------------------------------------------------------- OpenCV

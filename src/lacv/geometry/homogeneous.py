@@ -84,12 +84,14 @@ def from_homogeneous(points_h: Any, *, return_mask: bool = False
         ``points_h[:, :-1] / points_h[:, -1:]``; rows at infinity are ``inf``
         (only with ``return_mask=True``).
     at_infinity : (N,) ndarray of bool
-        Only with ``return_mask=True``: where ``w == 0``.
+        Only with ``return_mask=True``: where ``w == 0``, or where ``w`` is so
+        small that ``u / w`` overflows float64.
 
     Raises
     ------
     DegenerateError
-        Some ``w == 0`` and ``return_mask`` is false; the message lists them.
+        Some point is at infinity and ``return_mask`` is false; the message
+        lists the rows.
 
     Examples
     --------
@@ -108,16 +110,23 @@ def from_homogeneous(points_h: Any, *, return_mask: bool = False
                          f"got {describe(arr)}")
     w = arr[:, -1]
     at_inf = w == 0
+    out = np.full((arr.shape[0], arr.shape[1] - 1), np.inf)
+    finite = ~at_inf
+    with np.errstate(over="ignore"):
+        out[finite] = arr[finite, :-1] / w[finite, np.newaxis]
+    # a w so small that u / w overflows (1e300 / 1e-300) is as far as float64 reaches: infinity
+    overflowed = ~np.all(np.isfinite(out), axis=1) & finite
+    if overflowed.any():
+        out[overflowed] = np.inf
+        at_inf = at_inf | overflowed
     if at_inf.any() and not return_mask:
         rows = np.flatnonzero(at_inf)
         shown = ", ".join(str(int(i)) for i in rows[:10]) + (", ..." if rows.size > 10 else "")
+        why = "w == 0" if not overflowed.any() else "w == 0 or |u / w| beyond float64"
         raise DegenerateError(
-            f"points_h: {rows.size} point{'s' if rows.size != 1 else ''} at infinity (w == 0) "
+            f"points_h: {rows.size} point{'s' if rows.size != 1 else ''} at infinity ({why}) "
             f"at row{'s' if rows.size != 1 else ''} {shown}; they have no finite position "
             "(pass return_mask=True to get them marked instead)")
-    out = np.full((arr.shape[0], arr.shape[1] - 1), np.inf)
-    finite = ~at_inf
-    out[finite] = arr[finite, :-1] / w[finite, np.newaxis]
     if return_mask:
         return out, at_inf
     return out

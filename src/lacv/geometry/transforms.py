@@ -180,8 +180,10 @@ class Transform:
                              f"got {np.array2string(m[2], precision=6)}")
         m = m.copy()
         m[2] = (0.0, 0.0, 1.0)
-        det = float(np.linalg.det(m[:2, :2]))
-        if abs(det) <= _STRUCTURE_ATOL * scale ** 2:
+        # det(L / scale) = det(L) / scale²: the same test without overflow for entries near 1e200
+        det_scaled = float(np.linalg.det(m[:2, :2] / scale))
+        if abs(det_scaled) <= _STRUCTURE_ATOL:
+            det = det_scaled * scale * scale
             raise InputError(f"matrix: singular linear part (det = {det:.3g}); a {cls.kind} "
                              "transform must be invertible")
         return m
@@ -251,8 +253,8 @@ class Transform:
         DegenerateError
             (Homography) a point is sent to infinity (``w == 0``).
         """
+        pts = as_points(points, "points", min_count=0)  # first: np.ndim raised on ragged lists
         single = np.ndim(points) == 1
-        pts = as_points(points, "points", min_count=0)
         out = self._apply(pts)
         return out[0] if single else out
 
@@ -735,7 +737,9 @@ class Affine(Transform):
 
 def _normalize_h(H: np.ndarray) -> np.ndarray:
     """Scale a homography so that ``H[2, 2] == 1`` (OpenCV's convention) where possible."""
-    n = np.linalg.norm(H)
+    big = np.max(np.abs(H))
+    # the Frobenius norm from H / max|H|: its squares overflowed for entries near 1e200
+    n = big * np.linalg.norm(H / big) if big > 0 else 0.0
     if abs(H[2, 2]) > 1e-12 * n:
         return H / H[2, 2]
     # H[2, 2] = 0: the origin maps to infinity; keep unit norm with a fixed sign
@@ -803,7 +807,7 @@ class Homography(Transform):
 
     @classmethod
     def _check_structure(cls, m: np.ndarray) -> np.ndarray:
-        n = np.linalg.norm(m)
+        n = np.max(np.abs(m))  # not the 2-norm: its squares overflowed for entries near 1e200
         if n == 0:
             raise InputError("matrix: all zeros is not a homography")
         s = np.linalg.svd(m / n, compute_uv=False)
