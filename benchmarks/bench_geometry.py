@@ -21,6 +21,12 @@ The protocol of issue 3, in one run, one thread for everyone (``pinned_threads(1
 3. The 16 real pairs of ``../shared/data/homography``: estimate on the
    ``label == 0`` rows, mean transfer error on the ``label == 1`` rows,
    averaged over 5 seeds per method (2 with ``--quick``).
+4. Ranked matches (PROSAC): the synthetic homography protocol at N = 1000
+   with 50 % and 80 % outliers, each correspondence carrying a quality score
+   drawn from N(1, 1) for inliers and N(0, 1) for outliers (a moderately
+   informative ranking, like a descriptor ratio's): lacv's ``ransac(...,
+   scores=...)`` against ``findHomography(USAC_PROSAC)`` on the points sorted
+   by that score, and both against their uniform searches.
 
 Every peer gets the same threshold (3 px), confidence (0.999) and sample
 budget (10 000) where it takes them. scikit-image is capped at 2 000 trials
@@ -327,6 +333,76 @@ def dlt_block(n_scenes: int, repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _ranked_scores(scene: SyntheticScene, seed: int) -> np.ndarray:
+    """Quality scores of the ranked-matches block: N(1, 1) for inliers, N(0, 1) for outliers."""
+    rng = np.random.default_rng(seed)
+    n = scene.is_inlier.size
+    return np.where(scene.is_inlier, rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.0, n))
+
+
+def _ranked_calls(scene: SyntheticScene, scores: np.ndarray, seed: int
+                  ) -> dict[str, Callable[[], Any]]:
+    """The four fits of one ranked-matches scene (OpenCV's PROSAC takes the points sorted)."""
+    import functools
+
+    import cv2
+
+    order = np.argsort(-scores, kind="stable")
+    lacv_fit = functools.partial(ransac, scene.src, scene.dst, Homography,
+                                 threshold_px=THRESHOLD, confidence=CONFIDENCE,
+                                 max_trials=MAX_TRIALS, rng=seed)
+
+    def cv_fit(method: int, s: np.ndarray, d: np.ndarray) -> Any:
+        return cv2.findHomography(s.astype(np.float32), d.astype(np.float32), method,
+                                  THRESHOLD, maxIters=MAX_TRIALS, confidence=CONFIDENCE)[0]
+
+    return {
+        "lacv PROSAC (scores)": functools.partial(lacv_fit, scores=scores),
+        "lacv uniform": lacv_fit,
+        "cv2 USAC_PROSAC": functools.partial(cv_fit, cv2.USAC_PROSAC, scene.src[order],
+                                             scene.dst[order]),
+        "cv2 USAC_MAGSAC": functools.partial(cv_fit, cv2.USAC_MAGSAC, scene.src, scene.dst),
+    }
+
+
+def ranked_block(n_scenes: int, repeats: int) -> list[dict[str, Any]]:
+    """PROSAC: lacv with ``scores`` against OpenCV's USAC_PROSAC on score-sorted points."""
+    cells = []
+    n = 1000
+    for ratio in (0.5, 0.8):
+        per: dict[str, list[dict[str, Any]]] = {}
+        for i in range(n_scenes):
+            sc = make_correspondences("homography", n, ratio, rng=5000 + int(100 * ratio) + i)
+            calls = _ranked_calls(sc, _ranked_scores(sc, i), i)
+            times = _interleaved_times(calls, repeats)
+            for name, call in calls.items():
+                out = call()
+                trials = float("nan")
+                if name.startswith("lacv"):
+                    trials, out = out.n_trials, out.model.matrix
+                per.setdefault(name, []).append({"error_px": _corner_error(sc, out),
+                                                 "time_s": times[name], "trials": trials})
+        row: dict[str, Any] = {"n": n, "outlier_ratio": ratio, "methods": {}}
+        for name, results in per.items():
+            err = np.array([r["error_px"] for r in results])
+            row["methods"][name] = {
+                "median_error_px": float(np.median(err)),
+                "failures": int(np.count_nonzero(~(err <= FAIL_PX))),
+                "median_time_ms": float(np.median([r["time_s"] for r in results]) * 1e3),
+                "median_trials": float(np.median([r["trials"] for r in results])),
+            }
+        ref = row["methods"]["cv2 USAC_PROSAC"]["median_time_ms"]
+        for v in row["methods"].values():
+            v["time_ratio_vs_prosac"] = v["median_time_ms"] / ref
+        cells.append(row)
+        lv = row["methods"]["lacv PROSAC (scores)"]
+        print(f"  ranked N={n} outliers={ratio:.0%}: lacv {lv['median_error_px']:.3f} px "
+              f"{lv['median_time_ms']:.2f} ms {lv['median_trials']:.0f} samples; USAC_PROSAC "
+              f"{row['methods']['cv2 USAC_PROSAC']['median_error_px']:.3f} px {ref:.2f} ms",
+              flush=True)
+    return cells
+
+
 def real_block(methods: list[Method], seeds: int) -> dict[str, Any]:
     """Mean validation error per pair and method, averaged over ``seeds`` random seeds.
 
@@ -435,8 +511,10 @@ def main(quick: bool = False) -> None:
                             n_scenes, n_slow, repeats, 1000, "cv2 partial RANSAC", n_timed)
         print("## All-points DLT", flush=True)
         dlt = dlt_block(n_timed, repeats)
+        print("## Ranked matches (PROSAC)", flush=True)
+        ranked = ranked_block(n_scenes, repeats)
         real = real_block(homography_methods(), 2 if quick else 5) if DATA.exists() else {}
-    results.update(homography=h, affine=a, similarity=s, dlt=dlt, real=real)
+    results.update(homography=h, affine=a, similarity=s, dlt=dlt, ranked=ranked, real=real)
 
     print("\n### Homography: accuracy and time (synthetic protocol)\n")
     print(_cell_table(h, "USAC_MAGSAC"))
@@ -454,6 +532,13 @@ def main(quick: bool = False) -> None:
     print(markdown_table(["N", "method", "median corner err px", "median ms", "time / method 0"],
                          [[r["n"], k, v["median_error_px"], v["median_time_ms"],
                            v["time_ratio_vs_ref"]] for r in dlt for k, v in r["methods"].items()]))
+    print("\n### Ranked matches: PROSAC (scores N(1, 1) for inliers, N(0, 1) for outliers)\n")
+    print(markdown_table(
+        ["N", "outliers", "method", "median corner err px", "failures", "median samples",
+         "median ms", "time / USAC_PROSAC"],
+        [[r["n"], f"{r['outlier_ratio']:.0%}", k, v["median_error_px"], v["failures"],
+          "—" if np.isnan(v["median_trials"]) else int(v["median_trials"]), v["median_time_ms"],
+          v["time_ratio_vs_prosac"]] for r in ranked for k, v in r["methods"].items()]))
     if real:
         names = list(next(iter(real.values())))
         rows = [[pair] + [real[pair][m]["mean_error_px"] for m in names] for pair in real]
