@@ -175,6 +175,15 @@ def test_pose_algebra():
         Pose(np.eye(3) * 2, np.zeros(3))
     with pytest.raises(InputError, match="translation"):
         Pose(np.eye(3), [1.0, 2.0])
+    # R near 1e200 overflowed R Rᵀ (RuntimeWarnings); an rvec that long made math.sin(inf) fail
+    with pytest.raises(InputError, match="rotation: expected a rotation matrix"):
+        Pose(np.eye(3) * 1e200, np.zeros(3))
+    with pytest.raises(InputError, match="rvec: a rotation angle of about 1e\\+200 rad"):
+        Pose.from_rvec([1e200, 0.0, 0.0], [0.0, 0.0, 0.0])
+    with pytest.raises(InputError, match="rvec: a rotation angle"):
+        rotation_from_rvec([0.0, -1e200, 0.0])
+    with pytest.raises(InputError, match="other: expected a Pose, got int"):
+        a.angle_to(3)  # was AttributeError: 'int' object has no attribute 'rotation'
 
 
 def test_camera_validation():
@@ -184,6 +193,11 @@ def test_camera_validation():
         Camera(800.0, 800.0, 320.0, float("nan"))
     with pytest.raises(InputError, match="image_size"):
         Camera(800.0, 800.0, 320.0, 240.0, image_size=(640, -1))
+    # a dict raised KeyError, inf OverflowError, a complex array warned and was accepted
+    for size in ({}, (np.inf, 480), np.array([640 + 0j, 480]), (True, 480), "64"):
+        with pytest.raises(InputError, match="image_size: expected"):
+            Camera(800.0, 800.0, 320.0, 240.0, image_size=size)
+    assert Camera(800.0, 800.0, 320.0, 240.0, image_size=(640.0, 480)).image_size == (640, 480)
     with pytest.raises(InputError, match="unknown"):
         CAM.replace(focal=3.0)
 
@@ -223,6 +237,10 @@ def test_opencv_yaml_round_trip(tmp_path):
         Camera.from_opencv_yaml(tmp_path / "missing.yml")
     with pytest.raises(InputError, match="no matrix node"):
         Camera.from_opencv_yaml(path, matrix_key="M1")
+    garbage = tmp_path / "garbage.yml"
+    garbage.write_text("root:x:0:0:root:/root:/bin/bash\n")  # cv2 raised a SystemError
+    with pytest.raises(InputError, match="not an OpenCV YAML/XML file"):
+        Camera.from_opencv_yaml(garbage)
 
 
 def test_opencv_yaml_of_the_stereo_sample():

@@ -57,6 +57,11 @@ def test_decomposition_properties_and_round_trip():
         assert np.allclose(K, K_TRUE, rtol=1e-12) and np.allclose(R, R_TRUE, atol=1e-12)
         assert np.allclose(t, T_TRUE, atol=1e-12)
         assert same_up_to_scale(K @ np.column_stack([R, t]), P_TRUE) < 1e-12
+    # P near 1e200: det(M) overflowed (a RuntimeWarning); the factors do not depend on the scale
+    K, R, t = decompose_projection_matrix(1e200 * P_TRUE)
+    assert np.allclose(K, K_TRUE, rtol=1e-12) and np.allclose(t, T_TRUE, atol=1e-12)
+    with pytest.raises(InputError, match="P: all zeros"):
+        decompose_projection_matrix(np.zeros((3, 4)))
 
 
 def test_decomposition_of_a_dlt_estimate():

@@ -54,6 +54,32 @@ def test_closed_form_is_exact_without_distortion():
                                                            poses[0].translation, atol=1e-8)
 
 
+def test_closed_form_ignores_the_scales_of_k_and_h():
+    # homographies near 1e200 overflowed the norms ('A: is all zeros' with RuntimeWarnings), near
+    # 1e-300 gave NaN; K near 1e200 made λ infinite; a singular K raised a raw LinAlgError
+    cam = SYNTH_CAMERA.replace(k1=0.0, k2=0.0, p1=0.0, p2=0.0)
+    obj, pts, _ = synthetic_views(camera=cam, n_views=5)
+    Hs = [Homography.from_points(obj[:, :2], p).matrix for p in pts]
+    K = intrinsics_from_homographies(Hs, (640, 480))
+    ref = extrinsics_from_homography(K, Hs[0])
+    for k in (1e200, 1e-300):
+        np.testing.assert_allclose(intrinsics_from_homographies([H * k for H in Hs], (640, 480)),
+                                   K, rtol=1e-12)
+        pose = extrinsics_from_homography(K * k, Hs[0] * k)
+        assert pose.angle_to(ref) < 1e-9
+        np.testing.assert_allclose(pose.translation, ref.translation, rtol=1e-12)
+    with pytest.raises(InputError, match="K: singular"):
+        extrinsics_from_homography(np.diag([1.0, 0.0, 1.0]), Hs[0])
+    with pytest.raises(InputError, match=r"K: expected a camera matrix with K\[2, 2\] != 0"):
+        extrinsics_from_homography(np.zeros((3, 3)), Hs[0])
+    with pytest.raises(InputError, match="H: all zeros"):
+        extrinsics_from_homography(K, np.zeros((3, 3)))
+    with pytest.raises(InputError, match="homographies: expected a sequence"):
+        intrinsics_from_homographies(None, (640, 480))
+    with pytest.raises(InputError, match=r"homographies\[1\]: all zeros"):
+        intrinsics_from_homographies([Hs[0], np.zeros((3, 3)), Hs[2]], (640, 480))
+
+
 def test_fronto_parallel_views_are_degenerate():
     # the board parallel to the image plane in every view: the focal length is undetermined
     cam = SYNTH_CAMERA.replace(k1=0.0, k2=0.0, p1=0.0, p2=0.0)

@@ -52,6 +52,8 @@ def test_essential_fundamental_round_trip():
     assert same_up_to_sign(fundamental_from_essential(E, s.K1, s.K2), s.F) < 1e-12
     # E = [t]ₓR directly
     assert same_up_to_sign(essential_from_pose(s.R, s.t), s.E) < 1e-12
+    with pytest.raises(InputError, match="R: not a rotation matrix"):
+        essential_from_pose(s.R * 1e200, s.t)  # RᵀR overflowed with RuntimeWarnings
 
 
 def test_project_to_essential():

@@ -177,3 +177,5 @@ def test_bad_input_names_the_argument():
         log_so3(np.eye(3) * 1.01)
     with pytest.raises(InputError, match="M: expected"):
         nearest_rotation(np.ones(3))
+    with pytest.raises(InputError, match="w: a rotation angle of about 1e\\+200 rad"):
+        exp_so3([0.0, 0.0, 1e200])  # θ² overflowed: a math domain error

@@ -38,6 +38,7 @@ References
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -46,7 +47,7 @@ import numpy as np
 
 from lacv._validate import as_array, as_points, describe
 from lacv.errors import DegenerateError, InputError
-from lacv.geometry.rotations import _exp_so3, _log_so3, _nearest_rotation
+from lacv.geometry.rotations import _check_angles, _exp_so3, _log_so3, _nearest_rotation
 
 __all__ = [
     "DISTORTION_NAMES",
@@ -85,7 +86,7 @@ def rotation_from_rvec(rvec: Any) -> np.ndarray:
     w = as_array(rvec, "rvec", ndim=(1, 2))
     if w.shape[-1] != 3:
         raise InputError(f"rvec: expected shape (3,) or (N, 3), got {describe(w)}")
-    return _exp_so3(w)
+    return _exp_so3(_check_angles(w, "rvec"))
 
 
 def rvec_from_rotation(R: Any) -> np.ndarray:
@@ -155,10 +156,13 @@ class Pose:
     def __post_init__(self) -> None:
         R = as_array(self.rotation, "rotation", shape=(3, 3), copy=True)
         t = as_array(self.translation, "translation", shape=(3,), copy=True)
-        if not np.allclose(R @ R.T, np.eye(3), atol=1e-6) or np.linalg.det(R) < 0:
+        # entries of a rotation are at most 1: larger ones fail at once (R Rᵀ overflowed at 1e200)
+        if np.abs(R).max() > 1.0 + 1e-6 or not np.allclose(R @ R.T, np.eye(3), atol=1e-6) \
+                or np.linalg.det(R) < 0:
+            with np.errstate(over="ignore", invalid="ignore"):
+                det, err = np.linalg.det(R), np.abs(R @ R.T - np.eye(3)).max()
             raise InputError("rotation: expected a rotation matrix (orthonormal, det +1), got "
-                             f"det {np.linalg.det(R):.6g}, |RRᵀ − I| = "
-                             f"{np.abs(R @ R.T - np.eye(3)).max():.2e}")
+                             f"det {det:.6g}, |RRᵀ − I| = {err:.2e}")
         R.setflags(write=False)
         t.setflags(write=False)
         object.__setattr__(self, "rotation", R)
@@ -183,7 +187,7 @@ class Pose:
         t = np.ravel(as_array(tvec, "tvec"))
         if w.size != 3 or t.size != 3:
             raise InputError(f"rvec, tvec: expected 3 numbers each, got {w.size} and {t.size}")
-        return cls(_exp_so3(w), t)
+        return cls(_exp_so3(_check_angles(w, "rvec")), t)
 
     @classmethod
     def identity(cls) -> Pose:
@@ -223,6 +227,8 @@ class Pose:
 
     def angle_to(self, other: Pose) -> float:
         """The angle of ``R_self R_otherᵀ`` in degrees (how far apart the two rotations are)."""
+        if not isinstance(other, Pose):
+            raise InputError(f"other: expected a Pose, got {describe(other)}")
         return float(np.degrees(np.linalg.norm(_log_so3(self.rotation @ other.rotation.T))))
 
     def __repr__(self) -> str:
@@ -350,9 +356,13 @@ class Camera:
         if self.image_size is not None:
             size = self.image_size
             try:
-                w, h = (int(size[0]), int(size[1]))
-                ok = len(size) == 2 and w == size[0] and h == size[1] and w > 0 and h > 0
-            except (TypeError, ValueError, IndexError):
+                # real numbers only: int() of a complex entry warned, of a dict raised KeyError
+                ok = (len(size) == 2 and not isinstance(size, (str, bytes, dict))
+                      and all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                              for v in size))
+                w, h = (int(size[0]), int(size[1])) if ok else (0, 0)
+                ok = ok and w == size[0] and h == size[1] and w > 0 and h > 0
+            except (TypeError, ValueError, IndexError, KeyError, OverflowError):
                 ok = False
             if not ok:
                 raise InputError(f"image_size: expected (width, height) of positive integers, "
@@ -619,6 +629,8 @@ class Camera:
             fs = cv2.FileStorage(p, cv2.FILE_STORAGE_READ)
         except cv2.error as exc:
             raise InputError(f"path: {p!r} is not an OpenCV YAML/XML file ({exc.err})") from None
+        except SystemError:  # how OpenCV's binding reports some parse errors (e.g. /etc/passwd)
+            raise InputError(f"path: {p!r} is not an OpenCV YAML/XML file") from None
         if not fs.isOpened():
             raise InputError(f"path: {p!r} is not an OpenCV YAML/XML file")
         try:

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lacv._validate import as_array, as_points, check_same_length
-from lacv.errors import DegenerateError
+from lacv.errors import DegenerateError, InputError
 from lacv.geometry.homogeneous import normalize_points
 from lacv.linalg import solve_homogeneous
 
@@ -159,6 +159,10 @@ def decompose_projection_matrix(P: Any) -> ProjectionDecomposition:
     from scipy.linalg import rq
 
     Pm = as_array(P, "P", shape=(3, 4))
+    biggest = np.max(np.abs(Pm))
+    if biggest == 0:
+        raise InputError("P: all zeros is not a camera matrix")
+    Pm = Pm / biggest  # P is homogeneous: K, R, t do not depend on its scale (det overflowed)
     M = Pm[:, :3]
     s = np.linalg.svd(M, compute_uv=False)
     if s[-1] <= 1e-12 * s[0]:

@@ -231,7 +231,20 @@ def _vectors(w: Any, name: str) -> np.ndarray:
     a = as_array(w, name, min_ndim=1)
     if a.shape[-1] != 3:
         raise InputError(f"{name}: expected shape (3,) or (..., 3), got {describe(a)}")
-    return a
+    return _check_angles(a, name)
+
+
+#: largest accepted rotation angle |w| in radians: θ² and [w]ₓ² stay finite in float64
+_MAX_ANGLE = 1e150
+
+
+def _check_angles(w: np.ndarray, name: str) -> np.ndarray:
+    """Refuse rotation vectors so long that θ² overflows (``math.sin(inf)``: a domain error)."""
+    biggest = float(np.max(np.abs(w), initial=0.0))
+    if biggest > _MAX_ANGLE:
+        raise InputError(f"{name}: a rotation angle of about {biggest:.3g} rad is beyond "
+                         f"{_MAX_ANGLE:.0e} (its square overflows); reduce it modulo 2π")
+    return w
 
 
 def _matrices(M: Any, name: str) -> np.ndarray:

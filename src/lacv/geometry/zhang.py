@@ -128,6 +128,19 @@ def _homographies(views: _Views, name: str = "image_points") -> list[np.ndarray]
     return Hs
 
 
+def _unit_homography(H: Any, name: str) -> np.ndarray:
+    """A (3, 3) homography scaled to a largest entry of 1 (its scale is arbitrary).
+
+    Entries near 1e200 overflowed the norms below (a misleading 'A is all zeros'),
+    entries near 1e-300 underflowed them (NaN).
+    """
+    Hm = as_array(H, name, shape=(3, 3))
+    biggest = np.max(np.abs(Hm))
+    if biggest == 0:
+        raise InputError(f"{name}: all zeros is not a homography")
+    return Hm / biggest
+
+
 def _v(H: np.ndarray, i: int, j: int) -> np.ndarray:
     hi, hj = H[:, i], H[:, j]
     return np.array([hi[0] * hj[0], hi[0] * hj[1] + hi[1] * hj[0], hi[1] * hj[1],
@@ -174,9 +187,13 @@ def intrinsics_from_homographies(homographies: Sequence[Any], image_size: Any, *
     """
     size = _check_size(image_size)
     N = _image_normalizer(size)
+    if isinstance(homographies, (str, bytes)) or not hasattr(homographies, "__iter__"):
+        raise InputError(f"homographies: expected a sequence of (3, 3) matrices, got "
+                         f"{describe(homographies)}")
+    homographies = list(homographies)
     rows = []
     for k, H in enumerate(homographies):
-        Hm = as_array(H, f"homographies[{k}]", shape=(3, 3))
+        Hm = _unit_homography(H, f"homographies[{k}]")
         Hn = N @ Hm
         Hn /= np.linalg.norm(Hn)
         rows += [_v(Hn, 0, 1), _v(Hn, 0, 0) - _v(Hn, 1, 1)]
@@ -248,9 +265,21 @@ def extrinsics_from_homography(K: Any, H: Any) -> Pose:
     Pose
     """
     Km = as_array(K, "K", shape=(3, 3))
-    Hm = as_array(H, "H", shape=(3, 3))
-    A = np.linalg.solve(Km, Hm)
-    lam = 2.0 / (np.linalg.norm(A[:, 0]) + np.linalg.norm(A[:, 1]))
+    if Km[2, 2] == 0:
+        raise InputError(f"K: expected a camera matrix with K[2, 2] != 0, got "
+                         f"{np.array2string(Km, precision=6)}")
+    Km = Km / Km[2, 2]  # the pose does not depend on the scales of K and H: fix both
+    Hm = _unit_homography(H, "H")
+    try:
+        A = np.linalg.solve(Km, Hm)
+    except np.linalg.LinAlgError:
+        raise InputError(f"K: singular (not a camera matrix), got "
+                         f"{np.array2string(Km, precision=6)}") from None
+    n1, n2 = np.linalg.norm(A[:, 0]), np.linalg.norm(A[:, 1])
+    if not (np.isfinite(n1 + n2) and n1 > 0 and n2 > 0):
+        raise DegenerateError("H: K⁻¹H has a vanishing or non-finite first or second column "
+                              "(H is not the homography of a plane in front of the camera)")
+    lam = 2.0 / (n1 + n2)
     if A[2, 2] < 0:
         lam = -lam
     r1, r2, t = lam * A[:, 0], lam * A[:, 1], lam * A[:, 2]

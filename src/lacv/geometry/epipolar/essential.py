@@ -106,10 +106,13 @@ def _check_rotation(R: Any, name: str = "R") -> np.ndarray:
     M = as_array(R, name)
     if M.shape != (3, 3):
         raise InputError(f"{name}: expected a 3×3 rotation matrix, got {describe(M)}")
-    err = float(np.abs(M.T @ M - np.eye(3)).max())
-    if err > 1e-6 or np.linalg.det(M) <= 0:
+    # entries of a rotation are at most 1; larger ones overflowed RᵀR (RuntimeWarnings at 1e200)
+    with np.errstate(over="ignore", invalid="ignore"):
+        err = float(np.abs(M.T @ M - np.eye(3)).max())
+        det = float(np.linalg.det(M))
+    if not err <= 1e-6 or det <= 0:
         raise InputError(f"{name}: not a rotation matrix (|RᵀR − I| = {err:.2e}, "
-                         f"det = {np.linalg.det(M):.4g})")
+                         f"det = {det:.4g})")
     return M
 
 
