@@ -48,9 +48,11 @@ def test_two_view_fits_take_match_scores_prosac():
         err = symmetric_epipolar_distance(res.model.matrix, scene.x1_true, scene.x2_true)
         assert np.mean(err) < 0.3
         assert np.count_nonzero(res.inliers & ~scene.inliers) <= 2
-    calibrated = Essential.robust_fit(scene.x1, scene.x2, scene.K1, scene.K2, rng=1,
-                                      scores=scores)
-    assert calibrated.n_trials * 5 <= uniform.n_trials
+    for solver in ("seven-point", "five-point"):
+        calibrated = Essential.robust_fit(scene.x1, scene.x2, scene.K1, scene.K2, rng=1,
+                                          scores=scores, solver=solver)
+        assert calibrated.n_trials * 5 <= uniform.n_trials
+        assert np.count_nonzero(calibrated.inliers != scene.inliers) <= 8
 
 
 def test_two_view_scores_are_validated():

@@ -524,6 +524,9 @@ def test_prosac_with_useless_scores_is_still_ransac():
 
 def test_prosac_scores_are_validated():
     scene = make_correspondences("homography", 50, 0.2, rng=0)
+    ranked = estimate_transform("homography", scene.src, scene.dst, robust=True, rng=0,
+                                scores=scene.is_inlier * 1.0)
+    assert ranked.n_inliers >= 38
     with pytest.raises(InputError, match="scores: expected one value per correspondence"):
         ransac(scene.src, scene.dst, scores=np.ones(49))
     with pytest.raises(InputError, match="scores"):

@@ -18,7 +18,8 @@ KINDS: tuple[str, ...] = tuple(TRANSFORMS)
 
 _PLAIN_OPTIONS = {"weights", "refine"}
 _ROBUST_OPTIONS = {"threshold_px", "confidence", "max_trials", "rng", "local_optimization",
-                   "refine", "batch_size", "preemptive_points", "min_inliers", "sigma_consensus"}
+                   "refine", "batch_size", "preemptive_points", "min_inliers", "sigma_consensus",
+                   "scores"}
 
 
 def estimate_transform(kind: str, src: Any, dst: Any, robust: bool = False,
@@ -35,7 +36,7 @@ def estimate_transform(kind: str, src: Any, dst: Any, robust: bool = False,
         options ``weights``, ``refine``). ``True``: :func:`lacv.geometry.ransac`
         (options ``threshold_px``, ``confidence``, ``max_trials``, ``rng``,
         ``local_optimization``, ``refine``, ``batch_size``,
-        ``preemptive_points``, ``min_inliers``, ``sigma_consensus``).
+        ``preemptive_points``, ``min_inliers``, ``sigma_consensus``, ``scores``).
     **options
         Passed on as above; an unknown option raises :class:`InputError`.
 
