@@ -44,6 +44,7 @@ def test_two_view_fits_take_match_scores_prosac():
     ranked = ransac(scene.x1, scene.x2, model=Fundamental, threshold_px=1.0, rng=1,
                     scores=scores)
     assert ranked.n_trials * 5 <= uniform.n_trials
+    assert (uniform.stats["sampling"], ranked.stats["sampling"]) == ("uniform", "PROSAC")
     for res in (uniform, ranked):
         err = symmetric_epipolar_distance(res.model.matrix, scene.x1_true, scene.x2_true)
         assert np.mean(err) < 0.3

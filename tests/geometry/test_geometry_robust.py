@@ -503,6 +503,7 @@ def test_prosac_with_informative_scores_needs_far_fewer_samples(ratio):
         a = ransac(scene.src, scene.dst, rng=i)
         b = ransac(scene.src, scene.dst, rng=i, scores=scores)
         assert b.stopped == "confidence reached" and b.trials_needed == b.n_trials
+        assert (a.summary()["sampling"], b.summary()["sampling"]) == ("uniform", "PROSAC")
         # the same answer, as accurate
         assert np.count_nonzero(b.inliers != scene.is_inlier) <= 0.02 * n
         assert scene.corner_error(b.model) <= 1.5 * scene.corner_error(a.model) + 0.05

@@ -158,6 +158,7 @@ def twoview(image1: str | None, image2: str | None, camera_path: str | None,
         "inlier_rms_sampson_px": fit.inlier_rms_px,
         "threshold_px": threshold,
         "n_trials": fit.n_trials,
+        "sampling": fit.stats["sampling"],
         "homography_fraction": fit.stats["homography_fraction"],
         "warnings": notes,
     }
@@ -200,9 +201,10 @@ def twoview(image1: str | None, image2: str | None, camera_path: str | None,
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{len(matches)} matches ({features}); RANSAC: {fit.n_inliers} inliers "
-               f"({100 * fit.inlier_ratio:.0f} %) within {threshold:g} px, {fit.n_trials} "
-               f"samples, inlier RMS Sampson distance {fit.inlier_rms_px:.3f} px")
+    click.echo(f"{len(matches)} matches ({features}); RANSAC (samples ranked by Lowe's ratio, "
+               f"PROSAC): {fit.n_inliers} inliers ({100 * fit.inlier_ratio:.0f} %) within "
+               f"{threshold:g} px, {fit.n_trials} samples, inlier RMS Sampson distance "
+               f"{fit.inlier_rms_px:.3f} px")
     click.echo("F (x2ᵀ F x1 = 0) =")
     click.echo(_fmt(fit.model.matrix))
     if pose is not None:

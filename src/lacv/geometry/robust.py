@@ -863,6 +863,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     n_in = int(np.count_nonzero(inliers))
     rms = math.sqrt(float(np.mean(loop.errors_sq[inliers]))) if n_in else float("inf")
     stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,
-             "n_local_optimizations": loop.n_local_optimizations}
+             "n_local_optimizations": loop.n_local_optimizations,
+             "sampling": "uniform" if order is None else "PROSAC"}
     return RobustResult(T, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
                         loop.trials_needed, loop.stopped, stats)

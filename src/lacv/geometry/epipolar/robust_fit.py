@@ -587,6 +587,7 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
             f"this {model.kind} matrix is one of many", RankDeficientWarning, stacklevel=3)
     stats = {"n_hypotheses": loop.n_hypotheses, "n_full_scores": loop.n_full_scores,
              "n_local_optimizations": loop.n_local_optimizations,
+             "sampling": "uniform" if order is None else "PROSAC",
              "homography_fraction": plane, "plane_and_parallax": parallax}
     return RobustResult(model, inliers, n_in, loop.n_trials, rms, resid, thr, conf,
                         loop.trials_needed, loop.stopped, stats)
