@@ -81,6 +81,9 @@ def test_not_found_and_bad_input():
         find_chessboard("board.png")
     with pytest.raises(InputError, match="pattern"):
         find_chessboard(np.zeros((50, 50), np.uint8), pattern=(1, 6))
+    # OpenCV's adaptive threshold asserted on images under 15 pixels a side (a raw cv2.error)
+    with pytest.raises(BoardNotFoundError, match="only 160×14 pixels"):
+        find_chessboard(np.full((14, 160), 128, np.uint8))
     assert parse_pattern("9x6") == (9, 6) and parse_pattern("7×5") == (7, 5)
     with pytest.raises(InputError, match="COLSxROWS"):
         parse_pattern("nine by six")
@@ -101,5 +104,7 @@ def test_poses_and_sequence_bad_input():
         calibration_poses(DEFAULT_CAMERA, distance=(0.05, 0.06), n_views=2)
     with pytest.raises(InputError, match="n_views"):
         calibration_sequence(2)
+    with pytest.raises(InputError, match="noise_std: expected at most"):
+        calibration_sequence(3, noise_std=1e200)  # overflowed the float32 cast with a warning
     with pytest.raises(InputError, match="distance"):
         calibration_poses(DEFAULT_CAMERA, distance=(0.8, 0.5))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -72,6 +75,18 @@ def test_bad_arguments_exit_2(tmp_path, view_files, capsys):
     text.write_text("not an image")
     assert main(["stitch", view_files[0], str(text), "-o", str(tmp_path / "p.jpg")]) == 2
     assert "not an image file" in capsys.readouterr().err
+
+
+def test_truncated_image_is_one_line_without_opencv_log(tmp_path, view_files):
+    # OpenCV logged '[ WARN:0@0.3] ... PNG input buffer is incomplete' as a second stderr line
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(open(view_files[0], "rb").read()[:300])
+    env = {k: v for k, v in os.environ.items() if k != "OPENCV_LOG_LEVEL"}
+    proc = subprocess.run([sys.executable, "-m", "lacv", "stitch", "-q", str(cut), view_files[1],
+                           "-o", str(tmp_path / "p.png")], capture_output=True, text=True,
+                          check=False, env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("lacv: error: image") and proc.stderr.count("\n") == 1
 
 
 def test_images_that_do_not_overlap_are_named(tmp_path, view_files, capsys):

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from lacv.errors import InputError
-from lacv.imaging.draw import INLIER_COLOUR, OUTLIER_COLOUR, draw_matches, draw_outlines
+from lacv.imaging.draw import (
+    INLIER_COLOUR,
+    OUTLIER_COLOUR,
+    draw_matches,
+    draw_outlines,
+    draw_pair_matches,
+)
 
 
 def _has_colour(img, colour):
@@ -29,6 +35,15 @@ def test_draw_matches_colours_inliers_and_outliers():
         draw_matches(a, b, p1, p2, np.array([1, 0]))
     with pytest.raises(InputError, match="same number of rows"):
         draw_matches(a, b, p1, p2[:1])
+    # NumPy's ValueError / TypeError for these, cv2's for a thickness beyond a C long
+    with pytest.raises(InputError, match="points1: expected a rectangular array"):
+        draw_matches(a, b, [[1.0, 2.0], [3.0]], p2)
+    with pytest.raises(InputError, match="points2: expected a rectangular array of numbers"):
+        draw_matches(a, b, p1, {"x": 1})
+    with pytest.raises(InputError, match="thickness: expected at most 32767"):
+        draw_matches(a, b, p1, p2, thickness=10**30)
+    with pytest.raises(InputError, match=r"pairs\[0\]: expected a PairMatch"):
+        draw_pair_matches([a, b], [None])
 
 
 def test_draw_outlines_marks_each_image():
@@ -40,3 +55,7 @@ def test_draw_outlines_marks_each_image():
     assert not out[45:55, 5:25].any()
     with pytest.raises(InputError, match="one transform per shape"):
         draw_outlines(pano, [(20, 30)], [])
+    with pytest.raises(InputError, match="shapes: expected a sequence"):
+        draw_outlines(pano, None, [np.eye(3)])  # len(None): a raw TypeError
+    with pytest.raises(InputError, match="shape: expected an image shape"):
+        draw_outlines(pano, [(np.nan, 30)], [np.eye(3)])

@@ -117,7 +117,21 @@ def test_write_leaves_no_partial_file_on_failure(tmp_path, rgb):
         write_image(tmp_path / "out.png", np.zeros((5, 5, 7)))
     with pytest.raises(InputError, match="does not exist"):
         write_image(tmp_path / "no" / "out.png", rgb)
+    # int(quality) raised ValueError / OverflowError / TypeError for these
+    for quality in ("abc", float("nan"), float("inf"), None, 0, 101, 2.5):
+        with pytest.raises(InputError, match="quality: expected an integer in 1..100"):
+            write_image(tmp_path / "out.jpg", rgb, quality=quality)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert write_image(tmp_path / "q.jpg", rgb, quality=80.0).exists()
+
+
+def test_paths_that_are_not_paths(tmp_path, rgb):
+    # Path(None) raised a raw TypeError
+    for path in (None, 3, b"x.png", ""):
+        with pytest.raises(InputError, match="path: expected a file path"):
+            read_image(path)
+        with pytest.raises(InputError, match="path: expected a file path"):
+            write_image(path, rgb)
 
 
 def test_write_float_image_and_existing_file_replaced(tmp_path):

@@ -91,3 +91,5 @@ def test_scene_arguments_are_checked():
         planar_scene(2, photo="lena.png")
     with pytest.raises(InputError, match="view_size"):
         planar_scene(2, view_size=(10, 10))
+    with pytest.raises(InputError, match="noise_std: expected at most 1e\\+06 grey levels"):
+        planar_scene(2, noise_std=1e200)  # overflowed the float32 cast with a warning

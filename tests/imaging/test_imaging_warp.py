@@ -91,6 +91,16 @@ def test_degenerate_and_bad_transforms():
         as_homography(np.full((3, 3), np.nan))
     with pytest.raises(InputError, match="one transform per image"):
         canvas_bounds([(3, 3)], [])
+    # raw IndexError / KeyError / OverflowError / TypeError and a ComplexWarning before
+    for shape in ([], {}, (20,), (np.inf, 20), (0, 20), "ab", None):
+        with pytest.raises(InputError, match="shape: expected an image shape"):
+            warped_corners(shape, np.eye(3))
+    with pytest.raises(InputError, match="shapes: expected a sequence"):
+        canvas_bounds(None, [np.eye(3)])
+    with pytest.raises(InputError, match="max_pixels: expected a number > 0"):
+        canvas_bounds([(3, 3)], [np.eye(3)], max_pixels=None)
+    with pytest.raises(InputError, match="transform: expected a transform or a 3×3 matrix"):
+        as_homography(np.eye(3) + 0j)
     with pytest.raises(InputError, match="Canvas"):
         warp_region(np.zeros((4, 4)), np.eye(3), (0, 0, 4, 4))
 

@@ -60,6 +60,9 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    # OpenCV logs decoder warnings ('PNG input buffer is incomplete') straight to stderr, a
+    # second line beside lacv's own message; the user's setting wins where there is one
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     try:
         cli.main(args=argv, prog_name="lacv", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -245,8 +245,10 @@ def calibration_sequence(n_views: int = 15, *, camera: Camera | None = None,
     if not isinstance(cam, Camera) or cam.image_size is None:
         raise InputError("camera: expected a Camera with image_size set")
     pat = parse_pattern(pattern)
+    from lacv.imaging.scenes import check_noise  # here: scenes imports this module at its end
+
     check_positive(blur_sigma, "blur_sigma", allow_zero=True)
-    check_positive(noise_std, "noise_std", allow_zero=True)
+    check_noise(noise_std)
     gen = as_rng(rng)
     poses = calibration_poses(cam, pat, square_size, n_views, distance=distance,
                               max_tilt_deg=max_tilt_deg, rng=gen)

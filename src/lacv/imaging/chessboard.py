@@ -52,6 +52,9 @@ def parse_pattern(pattern: Any, name: str = "pattern") -> tuple[int, int]:
     return int(cols), int(rows)
 
 
+#: the least image side findChessboardCorners accepts (smaller ones fail its adaptive threshold)
+_MIN_SIDE = 15
+
 #: most inner corners of a board: 10⁶ corners at 10 px per square are read_image's 10⁸ pixels
 _MAX_CORNERS = 1_000_000
 
@@ -109,6 +112,11 @@ def find_chessboard(image: Any, pattern: Any = (9, 6), *, subpixel: bool = True,
     """
     cols, rows = parse_pattern(pattern)
     gray = to_gray_u8(image)
+    if min(gray.shape) < _MIN_SIDE:
+        # OpenCV's adaptive threshold asserted (a raw cv2.error) on smaller images
+        raise BoardNotFoundError(f"chessboard {cols}×{rows} not found: the image is only "
+                                 f"{gray.shape[1]}×{gray.shape[0]} pixels (OpenCV's detector "
+                                 f"needs at least {_MIN_SIDE} on each side)")
     flags = cv2.CALIB_CB_ADAPTIVE_THRESH | cv2.CALIB_CB_NORMALIZE_IMAGE
     found, corners = cv2.findChessboardCorners(gray, (cols, rows), flags=flags)
     if not found or corners is None:

@@ -12,7 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from lacv._validate import as_points, check_int, check_same_length, describe
+from lacv._validate import as_array, as_points, check_int, check_same_length, describe
 from lacv.errors import InputError
 from lacv.imaging.io import as_image
 from lacv.imaging.warp import warped_corners
@@ -78,7 +78,7 @@ def draw_matches(image1: Any, image2: Any, points1: Any, points2: Any,
     p2 = _points_or_empty(points2, "points2")
     n = check_same_length(points1=p1, points2=p2)
     check_int(max_lines, "max_lines", minimum=1)
-    check_int(thickness, "thickness", minimum=1)
+    _check_thickness(thickness)
     good = _inlier_mask(inliers, n)
     canvas = _side_by_side(a, b)
     chosen = np.arange(n)
@@ -121,6 +121,9 @@ def draw_outlines(image: Any, shapes: Sequence[tuple[int, ...]], transforms: Seq
     (H, W, 3) uint8 ndarray
     """
     out = to_rgb_u8(image).copy()
+    for value, name in ((shapes, "shapes"), (transforms, "transforms")):
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+            raise InputError(f"{name}: expected a sequence (one per image), got {describe(value)}")
     if len(shapes) != len(transforms):
         raise InputError(f"shapes and transforms: expected one transform per shape, got "
                          f"{len(shapes)} and {len(transforms)}")
@@ -128,7 +131,7 @@ def draw_outlines(image: Any, shapes: Sequence[tuple[int, ...]], transforms: Seq
         labels = [str(i) for i in range(len(shapes))]
     elif len(labels) != len(shapes):
         raise InputError(f"labels: expected {len(shapes)} labels, got {len(labels)}")
-    check_int(thickness, "thickness", minimum=1)
+    _check_thickness(thickness)
     for k, (shape, transform) in enumerate(zip(shapes, transforms, strict=True)):
         corners = warped_corners(shape, transform)
         colour = _PALETTE[k % len(_PALETTE)]
@@ -164,7 +167,10 @@ def draw_pair_matches(images: Sequence[Any], pairs: Sequence[Any], *,
     if len(pairs) == 0:
         raise InputError("pairs: expected at least one pair to draw")
     rows = []
-    for p in pairs:
+    for k, p in enumerate(pairs):
+        if not all(hasattr(p, a) for a in ("i", "j", "points_i", "points_j", "inliers")):
+            raise InputError(f"pairs[{k}]: expected a PairMatch (from stitch or match_pairs), "
+                             f"got {describe(p)}")
         row = draw_matches(images[p.i], images[p.j], p.points_i, p.points_j, p.inliers,
                            max_lines=max_lines)
         label = f"{p.i} - {p.j}: {p.n_inliers} inliers of {p.n_matches} matches"
@@ -205,7 +211,19 @@ def _side_by_side(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _points_or_empty(points: Any, name: str) -> np.ndarray:
-    arr = np.asarray(points, dtype=np.float64) if not isinstance(points, str) else None
-    if arr is not None and arr.size == 0:
+    # as_array first: np.asarray(float) raised NumPy's errors on ragged lists, dicts, objects
+    arr = as_array(points, name, allow_empty=True)
+    if arr.size == 0:
         return np.zeros((0, 2))
-    return as_points(points, name)
+    return as_points(arr, name)
+
+
+#: OpenCV's largest line thickness (CV_MAX_THICKNESS); beyond it cv2 raised its own error
+_MAX_THICKNESS = 32767
+
+
+def _check_thickness(thickness: Any) -> int:
+    t = check_int(thickness, "thickness", minimum=1)
+    if t > _MAX_THICKNESS:
+        raise InputError(f"thickness: expected at most {_MAX_THICKNESS} pixels, got {t}")
+    return t

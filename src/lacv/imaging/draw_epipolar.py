@@ -18,7 +18,13 @@ import numpy as np
 from lacv._validate import as_rng, check_int, check_same_length
 from lacv.geometry.epipolar import epipolar_lines
 from lacv.geometry.epipolar.fundamental import _check_fundamental
-from lacv.imaging.draw import _inlier_mask, _points_or_empty, _side_by_side, to_rgb_u8
+from lacv.imaging.draw import (
+    _check_thickness,
+    _inlier_mask,
+    _points_or_empty,
+    _side_by_side,
+    to_rgb_u8,
+)
 
 __all__ = ["draw_epipolar_lines"]
 
@@ -93,7 +99,7 @@ def draw_epipolar_lines(image1: Any, image2: Any, F: Any, points1: Any, points2:
     p2 = _points_or_empty(points2, "points2")
     n = check_same_length(points1=p1, points2=p2)
     check_int(max_lines, "max_lines", minimum=1)
-    check_int(thickness, "thickness", minimum=1)
+    _check_thickness(thickness)
     chosen = np.flatnonzero(_inlier_mask(inliers, n))
     if chosen.size > max_lines:
         chosen = np.sort(as_rng(rng).choice(chosen, max_lines, replace=False))

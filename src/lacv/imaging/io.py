@@ -16,6 +16,8 @@ this process has read as an input.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import struct
 from pathlib import Path
@@ -87,7 +89,7 @@ def read_image(path: str | os.PathLike[str], *, grey: bool = False,
         The file is missing, a folder, not an image, truncated or corrupt, or
         too large; the message names the file.
     """
-    p = Path(path)
+    p = Path(_check_path(path))
     label = f"image {str(p)!r}"
     if not p.exists():
         raise InputError(f"{label}: no such file")
@@ -171,9 +173,11 @@ def write_image(path: str | os.PathLike[str], image: Any, *,
         img = (img >> 8).astype(np.uint8)
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    # int() of None, 'abc', NaN or inf raised NumPy/Python errors before
+    if isinstance(quality, bool) or not isinstance(quality, numbers.Real) \
+            or not (math.isfinite(quality) and quality == int(quality) and 1 <= quality <= 100):
+        raise InputError(f"quality: expected an integer in 1..100, got {describe(quality)}")
     quality = int(quality)
-    if not 1 <= quality <= 100:
-        raise InputError(f"quality: expected an integer in 1..100, got {quality}")
     suffix = dest.suffix.lower()
     params: list[int] = []
     if suffix in (".jpg", ".jpeg", ".jpe"):
@@ -193,6 +197,12 @@ def write_image(path: str | os.PathLike[str], image: Any, *,
     return dest
 
 
+def _check_path(path: Any, name: str = "path") -> str | os.PathLike[str]:
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+        raise InputError(f"{name}: expected a file path, got {describe(path)}")
+    return path
+
+
 def check_output(path: str | os.PathLike[str],
                  inputs: tuple[str | os.PathLike[str], ...] | list[Any] = ()) -> Path:
     """Check, before any work, that :func:`write_image` can write ``path``.
@@ -201,7 +211,7 @@ def check_output(path: str | os.PathLike[str],
     read by :func:`read_image`), its format cannot be written, or its folder
     does not exist.
     """
-    dest = Path(path)
+    dest = Path(_check_path(path))
     check_not_input(dest, [*inputs, *_INPUTS], name=f"output {str(dest)!r}")
     if not cv2.haveImageWriter(str(dest)):
         raise InputError(f"output {str(dest)!r}: OpenCV cannot write the format "

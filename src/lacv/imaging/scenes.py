@@ -24,13 +24,16 @@ pixel convention (integer coordinates at pixel centres) is the project's.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import cv2
 import numpy as np
 
-from lacv._validate import as_rng, check_choice, check_int, check_positive
+from lacv._validate import as_rng, check_choice, check_int, check_positive, describe
 from lacv.errors import InputError
 
 __all__ = [
@@ -104,9 +107,39 @@ def load_photo(name: str = "china.jpg") -> np.ndarray:
     return _photo(name).copy()
 
 
+def check_shape(shape: Any, name: str = "shape") -> tuple[int, int]:
+    """``(height, width)`` from an image shape ``(H, W, ...)`` of positive integers.
+
+    Raises :class:`InputError` naming ``name`` for anything else (a raw
+    IndexError, KeyError or OverflowError came from ``int(shape[0])`` before).
+    """
+    ok = (not isinstance(shape, (str, bytes, dict)) and hasattr(shape, "__len__")
+          and len(shape) >= 2)
+    if ok:
+        dims = list(shape)[:2]
+        ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                 and math.isfinite(v) and v == int(v) and v >= 1 for v in dims)
+    if not ok:
+        raise InputError(f"{name}: expected an image shape (height, width, ...) of positive "
+                         f"integers, got {describe(shape)}")
+    return int(dims[0]), int(dims[1])
+
+
+#: the largest noise σ in grey levels: rendered views are float32 (σ = 1e200 overflowed the cast)
+_MAX_NOISE = 1e6
+
+
+def check_noise(noise_std: Any, name: str = "noise_std") -> float:
+    """A noise σ in grey levels: ``0 <= σ <= 1e6`` (beyond it every pixel saturates anyway)."""
+    sigma = check_positive(noise_std, name, allow_zero=True)
+    if sigma > _MAX_NOISE:
+        raise InputError(f"{name}: expected at most {_MAX_NOISE:.0e} grey levels, got {sigma:g}")
+    return sigma
+
+
 def image_corners(shape: tuple[int, ...]) -> np.ndarray:
     """The centres of an image's four corner pixels, ``(4, 2)``: TL, TR, BR, BL."""
-    h, w = int(shape[0]), int(shape[1])
+    h, w = check_shape(shape)
     return np.array([[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]])
 
 
@@ -219,7 +252,7 @@ def panorama_scene(n_views: int = 4, *, photo: str = "china.jpg",
     check_positive(exposure, "exposure", allow_zero=True)
     if exposure > 0.5:
         raise InputError(f"exposure: expected at most 0.5, got {exposure!r}")
-    check_positive(noise_std, "noise_std", allow_zero=True)
+    check_noise(noise_std)
     if not 10.0 <= float(fov_deg) <= 90.0:
         raise InputError(f"fov_deg: expected 10 to 90 degrees, got {fov_deg!r}")
     if not -20.0 <= float(tilt_deg) <= 20.0:
@@ -309,7 +342,7 @@ def planar_scene(n_views: int = 2, *, photo: str = "flower.jpg",
     check_positive(max_tilt_deg, "max_tilt_deg", allow_zero=True)
     if max_tilt_deg > 50:
         raise InputError(f"max_tilt_deg: expected at most 50 degrees, got {max_tilt_deg!r}")
-    check_positive(noise_std, "noise_std", allow_zero=True)
+    check_noise(noise_std)
     gen = as_rng(rng)
     image = _photo(check_choice(photo, "photo", PHOTOS))
     ph, pw = image.shape[:2]

@@ -19,6 +19,7 @@ accepted.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,7 +64,10 @@ def as_homography(transform: Any, name: str = "transform") -> np.ndarray:
     if value is None or isinstance(value, (str, bytes)):
         raise InputError(f"{name}: expected a transform or a 3×3 matrix, got {describe(value)}")
     try:
-        H = np.array(value, dtype=np.float64)
+        H = np.asarray(value)
+        if H.dtype.kind not in "biuf":  # complex warned and dropped its imaginary part
+            raise TypeError
+        H = H.astype(np.float64)
     except (TypeError, ValueError):
         raise InputError(f"{name}: expected a transform or a 3×3 matrix, "
                          f"got {describe(transform)}") from None
@@ -163,6 +167,12 @@ def canvas_bounds(shapes: Sequence[tuple[int, ...]], transforms: Sequence[Any], 
     DegenerateError
         A transform sends an image to infinity, or the canvas is too large.
     """
+    for value, name in ((shapes, "shapes"), (transforms, "transforms")):
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+            raise InputError(f"{name}: expected a sequence (one per image), got {describe(value)}")
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, numbers.Real) \
+            or not max_pixels > 0:
+        raise InputError(f"max_pixels: expected a number > 0, got {describe(max_pixels)}")
     if len(shapes) != len(transforms) or len(shapes) == 0:
         raise InputError(f"expected one transform per image and at least one: got "
                          f"{len(shapes)} shapes and {len(transforms)} transforms")
