@@ -174,6 +174,49 @@ def test_divergence_is_reported_not_nan():
     assert np.all(np.isfinite(r.path_f))
 
 
+def test_an_infinite_gradient_is_never_in_the_result():
+    # the gradient overflows before f does: the last finite iterate is kept (grad_norm was inf)
+    grad = lambda x: np.where(np.abs(x) > 1e3, np.inf, 2 * x)  # noqa: E731
+    r = calculus.gradient_descent(lambda x: float(np.sum(x**2)), grad, np.array([1.0]),
+                                  lr=50.0, max_steps=20)
+    assert not r.converged and "gradient became non-finite" in r.message
+    assert np.isfinite(r.grad_norm) and np.all(np.isfinite(r.x))
+    with pytest.raises(InputError, match="grad_f: the gradient at x0 is not finite"):
+        calculus.gradient_descent(lambda x: x**2, lambda x: np.inf, 1.0)
+    # an unbounded f with line search: gradients near 1e200 overflowed ‖g‖² (RuntimeWarnings,
+    # grad_norm inf); now the line search stops cleanly or f diverges, never a warning
+    with np.errstate(over="ignore"):  # the user's f overflows: that is the point
+        r = calculus.gradient_descent(lambda x: float(-np.sum(x**2)), lambda x: -2 * x,
+                                      np.array([10.0]), lr=1.0, max_steps=2000, line_search=True)
+    assert not r.converged and np.isfinite(r.grad_norm) and np.isfinite(r.fun)
+
+
+def test_functions_that_return_no_numbers():
+    # np.asarray(value, dtype=float) raised NumPy's ValueError / TypeError before
+    for bad in ("a", None, 1j, {"x": 1}):
+        with pytest.raises(InputError, match="f: expected real numbers, got"):
+            calculus.gradient(lambda x, bad=bad: bad, [1.0, 2.0])
+        with pytest.raises(InputError, match="f: expected real numbers, got"):
+            calculus.gradient_descent(lambda x, bad=bad: bad, lambda x: 2 * x, 1.0)
+        with pytest.raises(InputError, match="grad_f: expected real numbers, got"):
+            calculus.check_gradient(camel, lambda x, bad=bad: bad, [1.0, 2.0])
+    with pytest.raises(InputError, match="f: expected a function, got int"):
+        calculus.jacobian(3, [1.0])
+    with pytest.raises(InputError, match="grad_f: expected a function, got None"):
+        calculus.hessian_from_gradient(None, [1.0])
+
+
+def test_steps_too_small_for_x():
+    # x + h == x gave 0 / 0: NaN derivatives with RuntimeWarnings
+    with pytest.raises(InputError, match="h: a step of 1e-300 at x = 1 .* does not change x"):
+        calculus.gradient(camel, [1.0, 2.0], h=1e-300)
+    with pytest.raises(InputError, match="h: a step of 1e-300"):
+        calculus.derivative(np.sin, 1.0, h=1e-300)  # a raw ZeroDivisionError
+    # second differences divide by 4 h²: 1e-170 squared underflows even where x = 0
+    with pytest.raises(InputError, match="underflows the second difference"):
+        calculus.hessian(camel, [0.0, 0.0], h=1e-170)
+
+
 def test_max_steps_reported():
     r = calculus.gradient_descent(lambda x: x**2, lambda x: 2 * x, 1.0, lr=1e-3, max_steps=5)
     assert not r.converged and r.n_steps == 5 and "max_steps" in r.message
@@ -186,6 +229,9 @@ def test_max_steps_reported():
         ({"momentum": 1.0}, "momentum"),
         ({"max_steps": 2.5}, "max_steps"),
         ({"tol": float("nan")}, "tol"),
+        ({"armijo_c": None}, "armijo_c: expected a number in"),  # a raw TypeError from '<'
+        ({"backtrack": np.ones(2)}, "backtrack: expected a number in"),  # NumPy's ValueError
+        ({"lr": 10**400}, "lr: expected a finite number"),
     ],
 )
 def test_descent_bad_arguments(kwargs, match):

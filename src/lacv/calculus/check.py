@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lacv._validate import as_array, check_positive, describe
-from lacv.calculus.differences import gradient, jacobian
+from lacv.calculus.differences import _check_callable, _numbers, gradient, jacobian
 from lacv.errors import InputError
 
 __all__ = ["check_gradient", "check_jacobian", "relative_error"]
@@ -97,8 +97,10 @@ def check_gradient(f: Callable[[np.ndarray], Any], grad_f: Callable[[np.ndarray]
     >>> check_gradient(f, lambda x: 2 * x**2, np.array([1.0, -2.0])) > 0.1   # wrong
     True
     """
+    _check_callable(f, "f")
+    _check_callable(grad_f, "grad_f")
     x_arr = as_array(x, "x", copy=True)
-    analytic = np.asarray(grad_f(x_arr.copy()), dtype=np.float64)
+    analytic = _numbers(grad_f(x_arr.copy()), "grad_f", "check_gradient")
     if analytic.shape != x_arr.shape and analytic.size == x_arr.size:
         analytic = analytic.reshape(x_arr.shape)
     if analytic.shape != x_arr.shape:
@@ -128,9 +130,10 @@ def check_jacobian(f: Callable[[np.ndarray], Any], jac_f: Callable[[np.ndarray],
     float
         The maximum relative error.
     """
+    _check_callable(jac_f, "jac_f")
     x_arr = as_array(x, "x", copy=True)
     numeric = jacobian(f, x_arr, h=h)
-    analytic = np.asarray(jac_f(x_arr.copy()), dtype=np.float64)
+    analytic = _numbers(jac_f(x_arr.copy()), "jac_f", "check_jacobian")
     if analytic.shape != numeric.shape:
         if analytic.size == numeric.size and analytic.ndim != 2:
             analytic = analytic.reshape(numeric.shape)

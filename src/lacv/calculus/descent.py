@@ -13,6 +13,7 @@ decrease condition ``f(x + t d) ≤ f(x) + c t ∇f(x)ᵀd`` (Nocedal & Wright,
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from lacv._validate import as_array, check_int, check_positive, describe
+from lacv.calculus.differences import _check_callable, _numbers
 from lacv.errors import InputError
 
 __all__ = ["DescentResult", "gradient_descent"]
@@ -59,8 +61,27 @@ class DescentResult:
     message: str
 
 
+def _norm(v: np.ndarray) -> float:
+    """``‖v‖₂`` scaled by ``max|vᵢ|``: no overflow warning for entries near 1e200.
+
+    ``inf`` only where the norm itself exceeds float64 (or ``v`` is not finite).
+    """
+    big = float(np.max(np.abs(v), initial=0.0))
+    if big == 0.0 or not np.isfinite(big):
+        return big
+    if 1e-150 < big < 1e150:  # the common case, exactly as before
+        return float(np.linalg.norm(v))
+    with np.errstate(over="ignore"):
+        return big * float(np.sqrt(np.sum((v / big) ** 2)))
+
+
+def _unit_interval(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < value < 1.0:
+        raise InputError(f"{name}: expected a number in (0, 1), got {describe(value)}")
+
+
 def _value(f: Callable[[Any], Any], x: Any) -> float:
-    out = np.asarray(f(x), dtype=np.float64)
+    out = _numbers(f(x), "f", "gradient_descent")
     if out.size != 1:
         raise InputError(f"f: expected a scalar value, got shape {out.shape}")
     return float(out.reshape(()))
@@ -118,6 +139,8 @@ def gradient_descent(
     >>> round(float(r.x), 6), r.converged          # the minimum of the lecture's example
     (2.0, True)
     """
+    _check_callable(f, "f")
+    _check_callable(grad_f, "grad_f")
     x = as_array(x0, "x0", copy=True)
     scalar = x.ndim == 0
     check_positive(lr, "lr")
@@ -125,16 +148,14 @@ def gradient_descent(
         raise InputError(f"momentum: expected a number in [0, 1), got {describe(momentum)}")
     check_int(max_steps, "max_steps", minimum=0)
     check_positive(tol, "tol", allow_zero=True)
-    if not 0.0 < armijo_c < 1.0:
-        raise InputError(f"armijo_c: expected a number in (0, 1), got {armijo_c!r}")
-    if not 0.0 < backtrack < 1.0:
-        raise InputError(f"backtrack: expected a number in (0, 1), got {backtrack!r}")
+    _unit_interval(armijo_c, "armijo_c")
+    _unit_interval(backtrack, "backtrack")
 
     def unwrap(v: np.ndarray) -> Any:
         return float(v) if scalar else v.copy()
 
     def grad_at(v: np.ndarray) -> np.ndarray:
-        g = np.asarray(grad_f(unwrap(v)), dtype=np.float64)
+        g = _numbers(grad_f(unwrap(v)), "grad_f", "gradient_descent")
         if g.shape != x.shape:
             if g.size == x.size:
                 g = g.reshape(x.shape)
@@ -147,32 +168,37 @@ def gradient_descent(
     if not np.isfinite(fx):
         raise InputError(f"x0: f(x0) is not finite ({fx})")
     g = grad_at(x)
+    if not np.all(np.isfinite(g)):
+        raise InputError("grad_f: the gradient at x0 is not finite")
     velocity = np.zeros_like(x)
     path_x, path_f = [x.copy()], [fx]
     converged, message = False, f"reached max_steps = {max_steps}"
     steps = 0
     for _ in range(max_steps):
-        gnorm = float(np.linalg.norm(g))
-        if not np.isfinite(gnorm):
-            message = f"the gradient became non-finite at step {steps}"
-            break
+        gnorm = _norm(g)
         if gnorm <= tol:
             converged, message = True, f"|grad f| = {gnorm:.3g} <= tol = {tol:.3g}"
             break
         if line_search:
             direction = momentum * velocity - g
-            slope = float(np.sum(g * direction))
-            if slope >= 0:  # momentum points uphill: restart from steepest descent
-                direction, slope = -g, -gnorm**2
+            with np.errstate(over="ignore", invalid="ignore"):  # huge gradients: slope -inf
+                slope = float(np.sum(g * direction))
+                if slope >= 0:  # momentum points uphill: restart from steepest descent
+                    direction, slope = -g, -gnorm * gnorm
+            if not np.isfinite(slope):  # |∇f|² beyond float64: Armijo's test cannot be made
+                message = (f"diverged: the slope ∇f·d overflows float64 at step {steps + 1} "
+                           "(is f unbounded below?)")
+                break
             t = lr
             while True:
-                trial = x + t * direction
-                f_trial = _value(f, unwrap(trial))
-                if np.isfinite(f_trial) and f_trial <= fx + armijo_c * t * slope:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    trial = x + t * direction
+                    decrease = fx + armijo_c * t * slope
+                f_trial = _value(f, unwrap(trial)) if np.all(np.isfinite(trial)) else np.inf
+                if np.isfinite(f_trial) and f_trial <= decrease:
                     break
                 t *= backtrack
-                if t * float(np.linalg.norm(direction)) <= np.finfo(float).eps * max(
-                        1.0, float(np.linalg.norm(x))):
+                if t * _norm(direction) <= np.finfo(float).eps * max(1.0, _norm(x)):
                     trial, f_trial = None, fx
                     break
             if trial is None:
@@ -188,19 +214,24 @@ def gradient_descent(
             message = (f"diverged: f became non-finite at step {steps + 1} "
                        f"(try a smaller lr than {lr:g})")
             break
-        x, fx = trial, f_trial
-        g = grad_at(x)
+        g_trial = grad_at(trial)
+        if not (np.all(np.isfinite(g_trial)) and np.isfinite(_norm(g_trial))):
+            # keep the last finite iterate: the result never carries an infinite gradient norm
+            message = (f"diverged: the gradient became non-finite at step {steps + 1} "
+                       f"(try a smaller lr than {lr:g})")
+            break
+        x, fx, g = trial, f_trial, g_trial
         steps += 1
         path_x.append(x.copy())
         path_f.append(fx)
     else:
-        gnorm = float(np.linalg.norm(g))
+        gnorm = _norm(g)
         if gnorm <= tol:
             converged, message = True, f"|grad f| = {gnorm:.3g} <= tol = {tol:.3g}"
     return DescentResult(
         x=unwrap(x),
         fun=fx,
-        grad_norm=float(np.linalg.norm(g)),
+        grad_norm=_norm(g),
         path_x=np.array(path_x),
         path_f=np.array(path_f),
         n_steps=steps,

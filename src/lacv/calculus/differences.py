@@ -50,8 +50,34 @@ def _point(x: Any, name: str = "x") -> np.ndarray:
     return as_array(x, name, allow_empty=False, copy=True)
 
 
-def _steps(x: np.ndarray, h: Any, rel: float) -> np.ndarray:
-    """Per-entry steps: ``h`` if given (scalar or x-shaped), else ``rel · max(1, |x|)``."""
+def _numbers(value: Any, who: str, what: str) -> np.ndarray:
+    """What a user's function returned, as float64; InputError naming ``who`` if not numbers.
+
+    ``np.asarray(value, dtype=float)`` raised NumPy's ValueError for a string,
+    TypeError for None or a complex scalar, and dropped a complex array's
+    imaginary part with only a warning.
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        arr = np.asarray(None, dtype=object)
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"{who}: expected real numbers, got {describe(value)} during {what}")
+    return arr.astype(np.float64, copy=False)
+
+
+def _check_callable(fn: Any, name: str) -> None:
+    if not callable(fn):
+        raise InputError(f"{name}: expected a function, got {describe(fn)}")
+
+
+def _steps(x: np.ndarray, h: Any, rel: float, *, second: bool = False) -> np.ndarray:
+    """Per-entry steps: ``h`` if given (scalar or x-shaped), else ``rel · max(1, |x|)``.
+
+    Steps too small to change ``x`` in float64 (``h = 1e-300``: ``x + h == x``)
+    would divide 0 by 0; with ``second`` the products ``4 hᵢ hⱼ`` of the
+    second differences must stay positive and finite too.
+    """
     if h is None:
         steps = rel * np.maximum(1.0, np.abs(x))
     else:
@@ -62,11 +88,21 @@ def _steps(x: np.ndarray, h: Any, rel: float) -> np.ndarray:
             raise InputError("h: expected positive step sizes")
         steps = np.broadcast_to(steps, x.shape).astype(np.float64)
     # make x + h exactly representable: h is then the step actually taken
-    return (x + steps) - x
+    with np.errstate(over="ignore", invalid="ignore"):
+        taken = (x + steps) - x
+        products = 4.0 * taken * taken if second else taken
+    if not (np.all(taken > 0) and np.all(np.isfinite(products)) and np.all(products > 0)):
+        where = int(np.argmax(~((taken > 0) & np.isfinite(products) & (products > 0))))
+        raise InputError(f"h: a step of {np.ravel(steps)[where]:.3g} at x = "
+                         f"{np.ravel(x)[where]:.3g} (entry {where}) "
+                         + ("does not change x in float64" if not np.ravel(taken)[where] > 0
+                            else "over- or underflows the second difference's 4·h²")
+                         + "; choose a step about 1e-5 · max(1, |x|)")
+    return taken
 
 
 def _scalar_value(value: Any, what: str) -> float:
-    arr = np.asarray(value, dtype=np.float64)
+    arr = _numbers(value, "f", what)
     if arr.size != 1:
         raise InputError(f"f: expected a scalar-valued function for {what}, "
                          f"got a value of shape {arr.shape}")
@@ -76,10 +112,10 @@ def _scalar_value(value: Any, what: str) -> float:
     return v
 
 
-def _vector_value(value: Any, what: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
+def _vector_value(value: Any, what: str, who: str = "f") -> np.ndarray:
+    arr = _numbers(value, who, what)
     if not np.all(np.isfinite(arr)):
-        raise InputError(f"f: returned a non-finite value during {what}")
+        raise InputError(f"{who}: returned a non-finite value during {what}")
     return arr
 
 
@@ -108,6 +144,7 @@ def derivative(f: Callable[[Any], Any], x: Any, *, h: Any = None) -> Any:
     >>> round(derivative(lambda x: x**2 - 4*x + 3, 3.0), 8)   # f'(x) = 2x - 4
     2.0
     """
+    _check_callable(f, "f")
     x_arr = _point(x)
     steps = _steps(x_arr, h, STEP_FIRST)
     out = np.empty_like(x_arr)
@@ -145,6 +182,7 @@ def gradient(f: Callable[[np.ndarray], Any], x: Any, *, h: Any = None) -> np.nda
     >>> np.round(gradient(camel, [1.0, 1.0]), 6)      # (2 - 8.4 + 8 + 1, 16 - 8 + 1)
     array([2.6, 9. ])
     """
+    _check_callable(f, "f")
     x_arr = _point(x)
     steps = _steps(x_arr, h, STEP_FIRST)
     grad = np.empty_like(x_arr)
@@ -190,6 +228,7 @@ def jacobian(f: Callable[[np.ndarray], Any], x: Any, *, h: Any = None) -> np.nda
            [-4.,  3.],
            [ 4.,  8.]])
     """
+    _check_callable(f, "f")
     x_arr = _point(x)
     steps = _steps(x_arr, h, STEP_FIRST)
     f0 = _vector_value(f(x_arr.copy()), "jacobian")
@@ -243,8 +282,9 @@ def hessian(f: Callable[[np.ndarray], Any], x: Any, *, h: Any = None) -> np.ndar
     array([[ 8.,  1.],
            [ 1., 40.]])
     """
+    _check_callable(f, "f")
     x_arr = as_array(x, "x", ndim=1, copy=True)
-    steps = _steps(x_arr, h, STEP_SECOND)
+    steps = _steps(x_arr, h, STEP_SECOND, second=True)
     d = x_arr.size
     H = np.empty((d, d))
 
@@ -286,11 +326,12 @@ def hessian_from_gradient(grad_f: Callable[[np.ndarray], Any], x: Any, *, h: Any
     -------
     (d, d) ndarray
     """
+    _check_callable(grad_f, "grad_f")
     x_arr = as_array(x, "x", ndim=1, copy=True)
     d = x_arr.size
 
     def g(v: np.ndarray) -> np.ndarray:
-        out = _vector_value(grad_f(v), "hessian_from_gradient").reshape(-1)
+        out = _vector_value(grad_f(v), "hessian_from_gradient", "grad_f").reshape(-1)
         if out.size != d:
             raise InputError(f"grad_f: expected a gradient of length {d}, got {out.size} values")
         return out
