@@ -38,6 +38,26 @@ def test_csv_affine_json(capsys, tmp_path):
     assert data["n_inliers"] >= 135
 
 
+def test_csv_with_a_score_column_ranks_the_samples(capsys, tmp_path):
+    scene = make_correspondences("homography", 500, 0.8, rng=4)
+    scores = np.where(scene.is_inlier, 1.0, 0.0) + np.random.default_rng(0).normal(0, 1, 500)
+    path = tmp_path / "m.csv"
+    np.savetxt(path, np.c_[scene.src, scene.dst, scores], delimiter=",",
+               header="x1,y1,x2,y2,score")
+    code, out, err = run(capsys, "estimate", str(path), "--json")
+    assert code == 0, err
+    ranked = json.loads(out)
+    assert ranked["sampling"] == "PROSAC" and ranked["input"]["format"] == "x1,y1,x2,y2,score"
+    code, out, _ = run(capsys, "estimate", str(path))
+    assert code == 0 and "samples ranked by score (PROSAC)" in out
+    np.savetxt(path, np.c_[scene.src, scene.dst], delimiter=",")
+    code, out, _ = run(capsys, "estimate", str(path), "--json")
+    uniform = json.loads(out)
+    assert uniform["sampling"] == "uniform"
+    assert 5 * ranked["n_trials"] <= uniform["n_trials"]
+    assert abs(ranked["n_inliers"] - uniform["n_inliers"]) <= 2
+
+
 def test_no_robust_uses_all_points(capsys, tmp_path):
     scene = make_correspondences("similarity", 50, 0.0, rng=2)
     path = tmp_path / "m.csv"

@@ -13,13 +13,17 @@ from lacv.geometry import KINDS, estimate_transform
 from lacv.geometry.synthetic import make_correspondences
 
 
-def _read_correspondences(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
-    """(src, dst, validation rows or None, format) from a CSV / data file."""
+def _read_correspondences(path: str
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None,
+                                     str]:
+    """(src, dst, validation rows or None, match scores or None, format) from a CSV / data file."""
     rows = read_matrix_file(path, "CORRESPONDENCES")
     if rows.ndim == 1:
         rows = rows[np.newaxis, :]
     if rows.shape[1] == 4:
-        return rows[:, 0:2], rows[:, 2:4], None, "x1,y1,x2,y2"
+        return rows[:, 0:2], rows[:, 2:4], None, None, "x1,y1,x2,y2"
+    if rows.shape[1] == 5:
+        return rows[:, 0:2], rows[:, 2:4], None, rows[:, 4], "x1,y1,x2,y2,score"
     if rows.shape[1] == 7:
         labels = rows[:, 6]
         if not np.all(np.isin(labels, (0.0, 1.0))):
@@ -30,9 +34,10 @@ def _read_correspondences(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
                              "'xA yA 1 xB yB 1 label', but columns 3 and 6 are not all 1")
         fit = rows[labels == 0]
         val = rows[labels == 1]
-        return fit[:, 0:2], fit[:, 3:5], (val if len(val) else None), "xA yA 1 xB yB 1 label"
-    raise InputError(f"CORRESPONDENCES ({path!r}): expected 4 columns (x1,y1,x2,y2) or 7 "
-                     f"(xA yA 1 xB yB 1 label), got {rows.shape[1]}")
+        return (fit[:, 0:2], fit[:, 3:5], (val if len(val) else None), None,
+                "xA yA 1 xB yB 1 label")
+    raise InputError(f"CORRESPONDENCES ({path!r}): expected 4 columns (x1,y1,x2,y2), 5 "
+                     f"(x1,y1,x2,y2,score) or 7 (xA yA 1 xB yB 1 label), got {rows.shape[1]}")
 
 
 @click.command()
@@ -59,10 +64,12 @@ def estimate(file: str | None, kind: str, robust: bool, threshold: float, confid
              max_trials: int, seed: int, refine: bool, as_json: bool) -> None:
     """Estimate a 2D transform from point correspondences.
 
-    CORRESPONDENCES is a CSV / text file of rows x1,y1,x2,y2, or of rows
-    'xA yA 1 xB yB 1 label' (label 0: estimate from it; label 1: validation
-    points, whose transfer error is reported). Without a file, a synthetic
-    example (1000 points, 40 % outliers, known ground truth) is used.
+    CORRESPONDENCES is a CSV / text file of rows x1,y1,x2,y2, or
+    x1,y1,x2,y2,score (a match quality, higher is better: RANSAC then samples
+    the best-scored matches first, PROSAC), or of rows 'xA yA 1 xB yB 1
+    label' (label 0: estimate from it; label 1: validation points, whose
+    transfer error is reported). Without a file, a synthetic example (1000
+    points, 40 % outliers, known ground truth) is used.
 
     \b
     Examples:
@@ -74,11 +81,13 @@ def estimate(file: str | None, kind: str, robust: bool, threshold: float, confid
     if file is None:
         scene = make_correspondences(kind, 1000, 0.4, rng=seed)
         src, dst, val, fmt = scene.src, scene.dst, None, "built-in synthetic example"
+        scores = None
         truth = scene
     else:
-        src, dst, val, fmt = _read_correspondences(file)
+        src, dst, val, scores, fmt = _read_correspondences(file)
     options = ({"threshold_px": threshold, "confidence": confidence, "max_trials": max_trials,
-                "rng": seed, "refine": refine} if robust else {"refine": refine})
+                "rng": seed, "refine": refine, "scores": scores} if robust
+               else {"refine": refine})
     t0 = time.perf_counter()
     result = estimate_transform(kind, src, dst, robust=robust, **options)
     elapsed = time.perf_counter() - t0
@@ -98,8 +107,11 @@ def estimate(file: str | None, kind: str, robust: bool, threshold: float, confid
         echo_json(data)
         return
     n = len(src)
-    click.echo(f"{result.model.kind} from {n} correspondences "
-               f"({'robust, RANSAC' if robust else 'least squares, all points'}; input: "
+    how = "least squares, all points"
+    if robust:
+        how = "robust, RANSAC" + (" with samples ranked by score (PROSAC)"
+                                  if scores is not None else "")
+    click.echo(f"{result.model.kind} from {n} correspondences ({how}; input: "
                f"{fmt if file is None else file})")
     click.echo("matrix =")
     click.echo(np.array2string(np.asarray(result.model.matrix), precision=8,
