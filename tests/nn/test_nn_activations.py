@@ -10,7 +10,19 @@ from _nn_helpers import assert_close_rel, away_from_zero
 
 from lacv import calculus
 from lacv.errors import InputError
-from lacv.nn import ELU, LeakyReLU, Maxout, ReLU, Sigmoid, Softmax, Tanh, gradcheck, softmax
+from lacv.nn import (
+    ELU,
+    LeakyReLU,
+    Maxout,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    gradcheck,
+    log_softmax,
+    sigmoid,
+    softmax,
+)
 from tolerances import FD_RTOL
 
 ELEMENTWISE = [Sigmoid(), Tanh(), ReLU(), LeakyReLU(), LeakyReLU(0.2), ELU(), ELU(0.5)]
@@ -117,6 +129,39 @@ def test_bad_input_raises_input_error():
         Tanh().backward(np.ones(3))
     with pytest.raises(InputError, match="alpha"):
         ELU(alpha=-1.0)
+
+
+def test_public_functions_check_their_input():
+    # strings, None, empty and ragged scores reached NumPy's own errors; integer logits failed in
+    # the in-place exp; a scalar failed in sigmoid's out=; inf gave NaN with a RuntimeWarning
+    np.testing.assert_allclose(softmax([1, 2, 3]), softmax([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(log_softmax(np.array([1, 2])), np.log(softmax([1.0, 2.0])))
+    assert float(sigmoid(0.0)) == 0.5 and sigmoid(np.float32(1.0)).dtype == np.float32
+    for bad, match in (("abc", "expected an array of numbers"), (None, "got None"),
+                       ([], "non-empty"), ([[1.0], [1.0, 2.0]], "rectangular"),
+                       ([np.inf, 1.0], "finite")):
+        with pytest.raises(InputError, match=f"s: .*{match}"):
+            softmax(bad)
+        with pytest.raises(InputError, match=f"s: .*{match}"):
+            log_softmax(bad)
+    with pytest.raises(InputError, match="x: expected finite values, got NaN"):
+        sigmoid(np.array([0.0, np.nan]))
+    with pytest.raises(InputError, match="axis: expected an axis of a 2-D array, got 2"):
+        softmax(np.ones((2, 3)), axis=2)
+    with pytest.raises(InputError, match="axis: expected an integer"):
+        softmax(np.ones(3), axis=0.5)
+
+
+@pytest.mark.parametrize("act", [Sigmoid(), ReLU(), ELU(), Softmax()], ids=type)
+def test_backward_checks_grad_out(act):
+    # a wrong shape raised NumPy's broadcasting error, a list of the right shape worked only
+    # for some activations
+    act.forward(np.ones((4, 3)))
+    with pytest.raises(InputError, match=r"backward: expected grad_out of shape \(4, 3\)"):
+        act.backward(np.ones((3, 4)))
+    with pytest.raises(InputError, match="grad_out: expected an array of numbers"):
+        act.backward("grad")
+    assert act.backward(np.ones((4, 3)).tolist()).shape == (4, 3)
 
 
 @pytest.mark.oracle

@@ -238,6 +238,13 @@ def test_bad_layer_input_raises_input_error():
     layer.forward(np.ones((4, 3)))
     with pytest.raises(InputError, match="grad_out"):
         layer.backward(np.ones((4, 3)))
+    with pytest.raises(InputError, match="grad_out: expected a rectangular array"):
+        layer.backward([[1.0, 2.0], [3.0]])  # grad_out.shape of a list: AttributeError
+    std = Standardize(np.zeros(3), np.ones(3))
+    with pytest.raises(InputError, match=r"Standardize.backward: expected grad_out"):
+        std.backward(np.ones((4, 2)))
+    with pytest.raises(InputError, match="value: expected a float32 or float64 ndarray"):
+        Parameter([1.0, 2.0], "w")  # .flags of a list: AttributeError
     with pytest.raises(InputError, match="sizes"):
         mlp([10])
     with pytest.raises(InputError, match="activation"):

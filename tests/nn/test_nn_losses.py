@@ -111,6 +111,12 @@ def test_bad_targets_raise_input_error():
         ce(S, [0, 1, 2, 3, 4])
     with pytest.raises(InputError, match="out of range"):
         HingeLoss()(S, [0, 1, 2, -1, 0])
+    # an integral float beyond intp was cast to a garbage label with a RuntimeWarning
+    with pytest.raises(InputError, match="label 1e\\+200 at index 0 is out of range"):
+        ce(S, [1e200, 1, 2, 3, 0])
+    # finite scores whose squares overflow: inf with a RuntimeWarning before
+    with pytest.raises(InputError, match="l2 loss or its gradient overflows float64"):
+        L2Loss()(S * 1e200, Y_REG)
     with pytest.raises(InputError, match="5 class indices"):
         ce(S, [0, 1])
     with pytest.raises(InputError, match="integers"):

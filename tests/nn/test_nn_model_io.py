@@ -89,6 +89,8 @@ def test_save_errors(tmp_path):
 def test_load_errors(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load(tmp_path / "none.npz")
+    with pytest.raises(InputError, match="path: expected a file path, got None"):
+        load(None)  # Path(None): a raw TypeError
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a zip file at all")
     with pytest.raises(InputError, match="not a model saved by lacv"):

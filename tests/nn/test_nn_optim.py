@@ -88,5 +88,7 @@ def test_bad_hyper_parameters_raise_input_error():
         Adam([])
     with pytest.raises(InputError, match="params"):
         Adam([np.zeros(2)])
+    with pytest.raises(InputError, match="params: expected Parameters"):
+        SGD(None, lr=0.1)  # list(None): a raw TypeError
     with pytest.raises(InputError, match="step_size"):
         StepLR(SGD(ps, lr=0.1), step_size=0)

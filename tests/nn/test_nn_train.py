@@ -62,6 +62,8 @@ def test_standardization_per_feature_and_global():
     np.testing.assert_allclose(scale_g, np.full(3, np.sqrt(16 / 9)))
     _, flat = standardization(np.ones((4, 2)), per_feature=False)
     np.testing.assert_array_equal(flat, [1.0, 1.0])
+    with pytest.raises(InputError, match="X: values up to 9e\\+200 are too large"):
+        standardization(X * 1e200)  # σ overflowed to inf with a RuntimeWarning
 
 
 def test_lacv_train_defaults_on_digits(digits):

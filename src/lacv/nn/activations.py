@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from lacv._validate import as_array, check_positive
-from lacv.nn.layers import Layer, Maxout
+from lacv._validate import as_array, check_finite, check_int, check_positive, describe
+from lacv.errors import InputError
+from lacv.nn.layers import Layer, Maxout, check_grad
 
 __all__ = [
     "ELU",
@@ -53,12 +54,46 @@ def sigmoid(x: Any) -> np.ndarray:
     x < −c gets σ(−c) ≈ 1e-308 (float64) or 6e-39 (float32) — within the
     smallest normal number of the true value. Five vectorised passes, about
     three times faster than ``scipy.special.expit``.
+
+    Raises
+    ------
+    InputError
+        ``x`` is not an array of real numbers, or holds NaN or infinity.
     """
-    arr = np.asarray(x)
-    if arr.dtype.kind != "f":
-        arr = arr.astype(np.float64)
+    return _sigmoid(_float_input(x, "x"))
+
+
+def _float_input(x: Any, name: str) -> np.ndarray:
+    """A float array (its own precision kept) of finite values, for the public functions.
+
+    ``np.asarray`` let strings, None, dicts and ragged lists through to NumPy's
+    own errors, and integer arrays failed in the in-place ``exp``.
+    """
+    if isinstance(x, (np.ndarray, np.floating)):  # float32 stays float32
+        arr = np.asarray(x)
+        if arr.dtype.kind == "f":
+            return check_finite(arr, name)
+    return as_array(x, name, allow_empty=True)
+
+
+def _check_axis(axis: Any, ndim: int) -> int:
+    a = check_int(axis, "axis")
+    if not -ndim <= a < ndim:
+        raise InputError(f"axis: expected an axis of a {ndim}-D array, got {a}")
+    return a
+
+
+def _scores_input(s: Any, axis: Any) -> tuple[np.ndarray, int]:
+    arr = _float_input(s, "s")
+    if arr.ndim == 0 or arr.size == 0:
+        raise InputError(f"s: expected a non-empty array of scores, got {describe(arr)}")
+    return arr, _check_axis(axis, arr.ndim)
+
+
+def _sigmoid(arr: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` of a float array (no checks: the Sigmoid layer's forward)."""
     cap = _EXP_CAP[arr.dtype.type] if arr.dtype.type in _EXP_CAP else 700.0
-    out = np.maximum(arr, -cap)
+    out = np.maximum(arr, -cap, out=np.empty_like(arr))  # out=: a 0-d input stays an array
     np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
@@ -75,8 +110,18 @@ def softmax(s: Any, axis: int = -1) -> np.ndarray:
 
     Subtracting max_j s_j changes nothing mathematically and keeps every
     exponent ≤ 0, so no overflow for logits of any size.
+
+    Raises
+    ------
+    InputError
+        ``s`` is empty, not real numbers, holds NaN or infinity, or ``axis``
+        is not one of its axes.
     """
-    s = np.asarray(s)
+    return _softmax(*_scores_input(s, axis))
+
+
+def _softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
+    """:func:`softmax` of a float array (no checks: the Softmax layer's forward)."""
     z = s - s.max(axis=axis, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=axis, keepdims=True)
@@ -88,8 +133,13 @@ def log_softmax(s: Any, axis: int = -1) -> np.ndarray:
 
     With z = s − max_j s_j every exponent is ≤ 0 and the sum is ≥ 1, so
     neither overflow nor log(0) can happen.
+
+    Raises
+    ------
+    InputError
+        As :func:`softmax`.
     """
-    return _log_softmax_and_softmax(np.asarray(s), axis)[0]
+    return _log_softmax_and_softmax(*_scores_input(s, axis))[0]
 
 
 def _log_softmax_and_softmax(s: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +177,7 @@ class Activation(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x, y = self._need_cache(self._cache)
+        grad_out = check_grad(self, grad_out, y.shape)
         d = self._df(x, y)
         d *= grad_out
         return d
@@ -146,7 +197,7 @@ class Sigmoid(Activation):
     """σ(x) = 1 / (1 + e^(−x)); σ'(x) = σ(x)(1 − σ(x)) (lecture); no overflow (:func:`sigmoid`)."""
 
     def _f(self, x: np.ndarray) -> np.ndarray:
-        return sigmoid(x)
+        return _sigmoid(x)
 
     def _df(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         d = 1 - y
@@ -177,7 +228,7 @@ class ReLU(Activation):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x, _ = self._need_cache(self._cache)
-        return grad_out * (x > 0)
+        return check_grad(self, grad_out, x.shape) * (x > 0)
 
 
 class LeakyReLU(Activation):
@@ -228,12 +279,13 @@ class Softmax(Layer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
             x = as_array(x, "x")
-        p = softmax(x, axis=-1)
+        p = _softmax(x, axis=-1)
         self._p = p
         return p
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         p = self._need_cache(self._p)
+        grad_out = check_grad(self, grad_out, p.shape)
         dot = np.sum(grad_out * p, axis=-1, keepdims=True)
         return p * (grad_out - dot)
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from lacv._validate import as_array, as_rng, check_int, check_probability
+from lacv.errors import InputError
 from lacv.nn.layers import check_dtype
 
 __all__ = [
@@ -113,6 +114,11 @@ def standardization(X: Any, *, per_feature: bool = True) -> tuple[np.ndarray, np
     mean, scale : (d,) ndarray
     """
     arr = as_array(X, "X", ndim=2)
+    big = float(np.max(np.abs(arr)))
+    if big > _MAX_FEATURE:
+        # the squares of the deviations overflowed: σ = inf with a RuntimeWarning
+        raise InputError(f"X: values up to {big:.3g} are too large to standardise without "
+                         f"overflow (the limit is {_MAX_FEATURE:.0e}); rescale X")
     mean = arr.mean(axis=0)
     if per_feature:
         scale = arr.std(axis=0)
@@ -121,6 +127,10 @@ def standardization(X: Any, *, per_feature: bool = True) -> tuple[np.ndarray, np
         spread = float(np.sqrt(np.mean((arr - mean) ** 2)))
         scale = np.full(arr.shape[1], spread if spread > 0 else 1.0)
     return mean, scale
+
+
+#: largest accepted magnitude of a feature: squared deviations stay finite in float64
+_MAX_FEATURE = 1e150
 
 
 @dataclass(frozen=True)

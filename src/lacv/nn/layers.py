@@ -30,6 +30,7 @@ __all__ = [
     "Parameter",
     "Standardize",
     "check_dtype",
+    "check_grad",
     "init_weights",
 ]
 
@@ -67,6 +68,9 @@ class Parameter:
     __slots__ = ("_fresh", "_grad", "name", "value")
 
     def __init__(self, value: np.ndarray, name: str) -> None:
+        if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
+            raise InputError(f"value: expected a float32 or float64 ndarray, got "
+                             f"{describe(value)}")  # .flags of a list: AttributeError
         # row-major unless the value is column-major (Linear keeps W that way)
         self.value = value if _is_f_only(value) else np.ascontiguousarray(value)
         self.name = name
@@ -233,6 +237,20 @@ def _check_init(init: Any) -> str:
     return init
 
 
+def check_grad(layer: Layer, grad_out: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``grad_out`` of a ``backward``: a float array of the forward output's ``shape``.
+
+    No finiteness scan for float arrays (the training loop's hot path); a list
+    or a wrong shape raised NumPy's broadcasting errors or AttributeError.
+    """
+    if not isinstance(grad_out, np.ndarray) or grad_out.dtype.kind != "f":
+        grad_out = as_array(grad_out, "grad_out", allow_empty=True)
+    if grad_out.shape != tuple(shape):
+        raise InputError(f"{type(layer).__name__}.backward: expected grad_out of shape "
+                         f"{tuple(shape)}, got {describe(grad_out)}")
+    return grad_out
+
+
 def _check_input(layer: Layer, x: Any, features: int) -> np.ndarray:
     """Shape check for a layer input: ``(N, features)`` with N ≥ 1 (no copy, no finiteness scan)."""
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
@@ -330,9 +348,7 @@ class Linear(Layer):
 
     def _backward_params(self, grad_out: np.ndarray) -> np.ndarray:
         x = self._need_cache(self._x)
-        if grad_out.shape != (x.shape[0], self.out_features):
-            raise InputError(f"Linear.backward: expected grad_out of shape "
-                             f"({x.shape[0]}, {self.out_features}), got {describe(grad_out)}")
+        grad_out = check_grad(self, grad_out, (x.shape[0], self.out_features))
         self.W.accumulate_matmul(grad_out.T, x)
         if self.bias:
             self.b.accumulate(grad_out.sum(axis=0))
@@ -409,9 +425,7 @@ class Maxout(Layer):
         x, winner = self._need_cache(self._cache)
         n = x.shape[0]
         k, m, d = self.W.value.shape
-        if grad_out.shape != (n, m):
-            raise InputError(f"Maxout.backward: expected grad_out of shape ({n}, {m}), "
-                             f"got {describe(grad_out)}")
+        grad_out = check_grad(self, grad_out, (n, m))
         gz = np.zeros((n, k, m), dtype=grad_out.dtype)
         np.put_along_axis(gz, winner[:, np.newaxis, :], grad_out[:, np.newaxis, :], axis=1)
         gz2 = gz.reshape(n, k * m)
@@ -467,7 +481,7 @@ class Dropout(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._mask is None:
             return grad_out
-        return grad_out * self._mask
+        return check_grad(self, grad_out, self._mask.shape) * self._mask
 
     def config(self) -> dict[str, Any]:
         return {"p": self.p}
@@ -509,7 +523,8 @@ class Standardize(Layer):
         return (x - self.mean) / self.scale
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        return grad_out / self.scale
+        rows = np.shape(grad_out)[0] if np.ndim(grad_out) == 2 else 0
+        return check_grad(self, grad_out, (rows, self.mean.shape[0])) / self.scale
 
     def backward_params(self, grad_out: np.ndarray) -> None:
         return None

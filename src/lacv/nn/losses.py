@@ -85,12 +85,15 @@ def labels_from_target(target: Any, n: int, n_classes: int, name: str = "target"
     if t.dtype.kind == "f":
         if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
             raise InputError(f"{name}: class indices must be integers, got {describe(t)}")
-    labels = t.astype(np.intp)
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = int(np.argmax((labels < 0) | (labels >= n_classes)))
-        raise InputError(f"{name}: label {int(labels[bad])} at index {bad} is out of range: "
+    # the range test before the cast: 1e200 (an integral float) cast to a garbage negative label
+    out_of_range = (t < 0) | (t >= n_classes)
+    if out_of_range.any():
+        bad = int(np.argmax(out_of_range))
+        value = t[bad]
+        shown = f"{int(value)}" if t.dtype.kind != "f" or abs(value) < 2**53 else f"{value:g}"
+        raise InputError(f"{name}: label {shown} at index {bad} is out of range: "
                          f"expected 0 <= label < {n_classes} (the number of scores per row)")
-    return labels
+    return t.astype(np.intp)
 
 
 class Loss:
@@ -113,13 +116,24 @@ class Loss:
         """The loss value and ``∂L/∂s`` (same shape and dtype as ``s``)."""
         s_arr = _as_scores(s, "scores")
         t = self.prepare(s_arr, target)
-        value, grad = self._compute(s_arr, t, want_grad=True)
+        value, grad = self._checked(s_arr, t, want_grad=True)
         return value, cast(np.ndarray, grad)
 
     def value(self, s: Any, target: Any) -> float:
         """The loss value only."""
         s_arr = _as_scores(s, "scores")
-        return self._compute(s_arr, self.prepare(s_arr, target), want_grad=False)[0]
+        return self._checked(s_arr, self.prepare(s_arr, target), want_grad=False)[0]
+
+    def _checked(self, s: np.ndarray, t: np.ndarray, want_grad: bool
+                 ) -> tuple[float, np.ndarray | None]:
+        # finite scores can still give a loss beyond float64 (a sum of squares of 1e200):
+        # say so instead of returning inf with a RuntimeWarning
+        with np.errstate(over="ignore", invalid="ignore"):
+            value, grad = self._compute(s, t, want_grad)
+        if not (np.isfinite(value) and (grad is None or np.all(np.isfinite(grad)))):
+            raise InputError(f"scores, target: the {self.name or 'loss'} loss or its gradient "
+                             "overflows float64 (scores or targets too large); rescale them")
+        return value, grad
 
     def prepare(self, s: np.ndarray, target: Any) -> np.ndarray:
         raise NotImplementedError

@@ -205,6 +205,8 @@ def load(path: str | os.PathLike[str]) -> Sequential:
         Missing or unreadable file, not a lacv model, or arrays that do not
         match the architecture.
     """
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+        raise InputError(f"path: expected a file path, got {describe(path)}")  # Path(None)
     src = Path(path)
     label = f"model ({str(src)!r})"
     if not src.is_file():

@@ -41,6 +41,10 @@ class Optimizer:
     """
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
+        if isinstance(params, (str, bytes)) or not (isinstance(params, Parameter)
+                                                     or hasattr(params, "__iter__")):
+            raise InputError(f"params: expected Parameters (model.parameters()), got "
+                             f"{describe(params)}")  # list(None) raised a raw TypeError
         plist = list(params) if not isinstance(params, Parameter) else [params]
         if not plist:
             raise InputError("params: the optimiser got no parameters")
