@@ -114,12 +114,22 @@ def draw_samples(rng: np.random.Generator, n: int, size: int, count: int) -> np.
     out = _uniform_indices(rng, n, (count, size))
     if size == 1:
         return out
-    bad = np.arange(count)
-    while bad.size:
-        srt = np.sort(out[bad], axis=1)
-        bad = bad[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
-        if bad.size:
-            out[bad] = _uniform_indices(rng, n, (bad.size, size))
+    return _redraw_repeats(rng, out, np.arange(count), n)
+
+
+def _redraw_repeats(rng: np.random.Generator, out: np.ndarray, rows: np.ndarray,
+                    limit: int | np.ndarray) -> np.ndarray:
+    """Draw again, uniformly in ``[0, limit)``, the ``rows`` of ``out`` that repeat an index.
+
+    ``limit`` is one bound for all rows or one per row of ``out``. Conditioned
+    on being distinct, every ordered tuple stays equally likely.
+    """
+    while rows.size:
+        srt = np.sort(out[rows], axis=1)
+        rows = rows[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
+        if rows.size:
+            bound = limit if np.isscalar(limit) else limit[rows, None]
+            out[rows] = (rng.random((rows.size, out.shape[1])) * bound).astype(np.intp)
     return out
 
 
@@ -319,12 +329,9 @@ def _distinct_below(rng: np.random.Generator, limit: np.ndarray, size: int) -> n
         keys = rng.random((rows.size, width))
         keys[np.arange(width) >= limit[rows, None]] = np.inf
         out[rows] = np.argsort(keys, axis=1)[:, :size]
-    bad = np.flatnonzero(~small)
-    if bad.size:
-        out[bad] = (rng.random((bad.size, size)) * limit[bad, None]).astype(np.intp)
-    while size > 1 and bad.size:
-        srt = np.sort(out[bad], axis=1)
-        bad = bad[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
-        if bad.size:
-            out[bad] = (rng.random((bad.size, size)) * limit[bad, None]).astype(np.intp)
+    rest = np.flatnonzero(~small)
+    if rest.size:
+        out[rest] = (rng.random((rest.size, size)) * limit[rest, None]).astype(np.intp)
+        if size > 1:
+            _redraw_repeats(rng, out, rest, limit)
     return out
