@@ -284,7 +284,7 @@ class ProgressiveSampler:
         return bool(np.any(k_n >= self._needed - 1e-9))
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)  # (two float arrays of N each: a few sizes at most)
 def _prosac_tables(n: int, s: int, growth: int, beta: float, psi: float
                    ) -> tuple[np.ndarray, np.ndarray]:
     """``T'_n`` and the non-random inlier counts ``I_min(n)`` for ``n = s … N`` (read-only)."""
