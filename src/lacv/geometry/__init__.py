@@ -9,8 +9,9 @@
   core with covariance) and :func:`refine_transform`.
 - :mod:`~lacv.geometry.robust` — :func:`ransac` (vectorised, preemptive MSAC,
   local optimisation, exact stopping rule) and the generic :func:`run_ransac`;
-  :mod:`~lacv.geometry.sampling` (minimal samples, the stopping rule) and
-  :mod:`~lacv.geometry.sigma_consensus` (MAGSAC++ weights and loss) behind it.
+  :mod:`~lacv.geometry.sampling` (minimal samples, PROSAC's progressive
+  sampling, the stopping rule) and :mod:`~lacv.geometry.sigma_consensus`
+  (MAGSAC++ weights and loss) behind it.
 - :func:`estimate_transform` — one entry point for all of it.
 - :mod:`~lacv.geometry.calibration` — :class:`Camera`, :class:`Pose`,
   :func:`calibrate_camera` (Zhang's method), :func:`calibrate_stereo`,
