@@ -58,6 +58,8 @@ def test_feature_arguments_are_checked(planar3):
         detect_features(planar3.images[0], "surf")
     with pytest.raises(InputError, match="mask"):
         detect_features(planar3.images[0], mask=np.ones((3, 3), bool))
+    with pytest.raises(InputError, match="max_features: expected at most 2147483647"):
+        detect_features(planar3.images[0], max_features=2**31)  # cv2's OverflowError
     fs = detect_features(planar3.images[0], "sift", max_features=50)
     fo = detect_features(planar3.images[0], "orb", max_features=50)
     assert len(fs) <= 50

@@ -87,6 +87,10 @@ class Matches:
         return len(self.points1)
 
 
+#: the most features OpenCV's detectors accept (their nfeatures is a C int)
+_MAX_FEATURES = 2**31 - 1
+
+
 def detect_features(image: Any, method: str = "sift", *, max_features: int = 4000,
                     mask: Any = None) -> Features:
     """Detect keypoints and compute descriptors with OpenCV.
@@ -122,6 +126,8 @@ def detect_features(image: Any, method: str = "sift", *, max_features: int = 400
     """
     check_choice(method, "method", METHODS)
     check_int(max_features, "max_features", minimum=1)
+    if max_features > _MAX_FEATURES:  # OpenCV takes a C int: beyond it, a raw OverflowError
+        raise InputError(f"max_features: expected at most {_MAX_FEATURES}, got {max_features}")
     grey = to_gray_u8(image)
     cv_mask = None
     if mask is not None:
