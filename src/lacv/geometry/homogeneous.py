@@ -219,6 +219,11 @@ def _as_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray:
         raise InputError(f"{name}: expected {n} weights (one per point), got {w.shape[0]}")
     if np.any(w < 0):
         raise InputError(f"{name}: expected non-negative weights, got a minimum of {w.min():g}")
-    if not w.sum() > 0:
+    biggest = float(w.max())
+    if not biggest > 0:
         raise InputError(f"{name}: all weights are zero")
+    if not 1e-100 <= biggest <= 1e100:
+        # only their ratios matter: subnormal weights (1e-320) gave NaN in the weighted
+        # least squares, huge ones overflowed; normal ones are left exactly as they are
+        w = w / biggest
     return w
