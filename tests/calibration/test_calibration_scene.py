@@ -106,5 +106,7 @@ def test_poses_and_sequence_bad_input():
         calibration_sequence(2)
     with pytest.raises(InputError, match="noise_std: expected at most"):
         calibration_sequence(3, noise_std=1e200)  # overflowed the float32 cast with a warning
+    with pytest.raises(InputError, match="blur_sigma: expected at most the image's larger side"):
+        calibration_sequence(3, blur_sigma=1e10)  # OpenCV's kernel size assertion
     with pytest.raises(InputError, match="distance"):
         calibration_poses(DEFAULT_CAMERA, distance=(0.8, 0.5))

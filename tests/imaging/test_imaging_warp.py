@@ -101,6 +101,12 @@ def test_degenerate_and_bad_transforms():
         canvas_bounds([(3, 3)], [np.eye(3)], max_pixels=None)
     with pytest.raises(InputError, match="transform: expected a transform or a 3×3 matrix"):
         as_homography(np.eye(3) + 0j)
+    # a negative width reached NumPy's 'negative dimensions are not allowed' in warp_image
+    with pytest.raises(InputError, match="width: expected a canvas of at least 1 pixel, got -5"):
+        Canvas(0, 0, -5, 10)
+    with pytest.raises(InputError, match="x0: expected an integer, got float"):
+        Canvas(0.5, 0, 10, 10)
+    assert Canvas(np.int64(-3), 0, 1, 1).shape == (1, 1)
     with pytest.raises(InputError, match="Canvas"):
         warp_region(np.zeros((4, 4)), np.eye(3), (0, 0, 4, 4))
 

@@ -80,6 +80,8 @@ def test_save_errors(tmp_path):
         model.save(tmp_path / "m.pkl")
     with pytest.raises(InputError, match="does not exist"):
         model.save(tmp_path / "missing" / "m.npz")
+    with pytest.raises(InputError, match="path: expected a file path, got None"):
+        model.save(None)  # Path(None): a raw TypeError
     model.metadata["bad"] = object()
     with pytest.raises(InputError, match="metadata"):
         model.save(tmp_path / "m.npz")

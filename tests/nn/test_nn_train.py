@@ -212,6 +212,10 @@ def test_bad_input_raises_input_error(digits):
         evaluate(None, ce, X, y)
     with pytest.raises(InputError, match="does not update"):
         fit(model, ce, X, y, optimizer=Adam(_digits_model(digits).parameters()))
+    with pytest.raises(InputError, match="scheduler: expected a StepLR or CosineLR, got int"):
+        fit(model, ce, X, y, scheduler=3)  # AttributeError: 'int' object has no attribute ...
+    with pytest.raises(InputError, match="n_classes: expected at most 100000 classes"):
+        confusion_matrix([0, 1], [0, 1], 10**30)  # NumPy's OverflowError in the comparison
     with pytest.raises(InputError, match="y_pred"):
         confusion_matrix([0, 1], [0, 5], 3)
 

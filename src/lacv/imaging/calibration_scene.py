@@ -248,6 +248,10 @@ def calibration_sequence(n_views: int = 15, *, camera: Camera | None = None,
     from lacv.imaging.scenes import check_noise  # here: scenes imports this module at its end
 
     check_positive(blur_sigma, "blur_sigma", allow_zero=True)
+    if blur_sigma > max(cam.image_size):
+        # a blur wider than the image erases the board; OpenCV's kernel size overflowed at 1e10
+        raise InputError(f"blur_sigma: expected at most the image's larger side "
+                         f"({max(cam.image_size)} px), got {blur_sigma:g}")
     check_noise(noise_std)
     gen = as_rng(rng)
     poses = calibration_poses(cam, pat, square_size, n_views, distance=distance,

@@ -130,6 +130,17 @@ class Canvas:
     width: int
     height: int
 
+    def __post_init__(self) -> None:
+        # a negative width reached NumPy's 'negative dimensions' ValueError in warp_image
+        for name in ("x0", "y0", "width", "height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise InputError(f"{name}: expected an integer, got {describe(value)}")
+        for name in ("width", "height"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name}: expected a canvas of at least 1 pixel, got "
+                                 f"{getattr(self, name)}")
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)``."""

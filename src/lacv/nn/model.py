@@ -161,6 +161,8 @@ class Sequential(Layer):
             The path does not end in ``.npz``, its folder does not exist, or
             the metadata is not JSON-serialisable.
         """
+        if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+            raise InputError(f"path: expected a file path, got {describe(path)}")
         dest = Path(path)
         if dest.suffix != ".npz":
             raise InputError(f"path: a model is saved as .npz, got {str(dest)!r}")

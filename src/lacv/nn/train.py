@@ -206,6 +206,8 @@ def fit(model: Layer, loss: Loss, X: Any, y: Any, *, epochs: int = 10, batch_siz
         if missing:
             raise InputError(f"optimizer: it does not update {len(missing)} of the model's "
                              f"{len(params)} parameters; build it from model.parameters()")
+    if scheduler is not None and not hasattr(scheduler, "optimizer"):
+        raise InputError(f"scheduler: expected a StepLR or CosineLR, got {describe(scheduler)}")
     if scheduler is not None and scheduler.optimizer is not optimizer:
         raise InputError("scheduler: it schedules a different optimiser than the one given")
 
@@ -321,12 +323,19 @@ def predict_classes(model: Layer, X: Any) -> np.ndarray:
     return np.argmax(predict(model, X), axis=1)
 
 
+#: most classes of a confusion matrix: 10⁵ classes are already 10¹⁰ counts
+_MAX_CLASSES = 100_000
+
+
 def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarray:
     """``C[i, j]``: how many samples of true class i were predicted as class j.
 
     Returns an ``(n_classes, n_classes)`` integer array (rows: truth, columns: prediction).
     """
     k = check_int(n_classes, "n_classes", minimum=1)
+    if k > _MAX_CLASSES:  # 10**30 raised NumPy's OverflowError in the label comparison
+        raise InputError(f"n_classes: expected at most {_MAX_CLASSES} classes (the matrix has "
+                         f"n_classes² entries), got {k}")
     t = np.asarray(y_true)
     yt = labels_from_target(t, t.shape[0] if t.ndim else 0, k, "y_true")
     yp = labels_from_target(y_pred, yt.shape[0], k, "y_pred")
