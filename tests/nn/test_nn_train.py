@@ -192,8 +192,8 @@ def test_bad_input_raises_input_error(digits):
     X, y = digits.X_train[:50], digits.y_train[:50]
     with pytest.raises(InputError, match="out of range"):
         fit(model, ce, X, np.where(y == 3, 10, y))
-    with pytest.raises(InputError, match=r"\(N, 64\)"):
-        fit(model, ce, X[:, :10], y)
+    with pytest.raises(InputError, match=r"\(N, 64\), got an array of shape \(50, 10\)"):
+        fit(model, ce, X[:, :10], y)  # the message described a probe row, shape (1, 10)
     with pytest.raises(InputError, match="50 targets"):
         fit(model, ce, X, y[:40])
     Xn = X.copy()

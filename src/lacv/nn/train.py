@@ -110,7 +110,11 @@ def _inputs(model: Layer, X: Any, name: str) -> np.ndarray:
 
 def _prepare_target(model: Layer, loss: Loss, X: np.ndarray, y: Any, name: str) -> np.ndarray:
     """Validate the whole target once, in the loss's canonical form."""
-    out = model.forward(X[:1])
+    try:
+        out = model.forward(X[:1])  # one row: the output width, cheaply
+    except InputError as exc:
+        # the message described the probe row, 'shape (1, 5)', not the caller's X
+        raise InputError(str(exc).replace(describe(X[:1]), describe(X), 1)) from None
     shaped = np.broadcast_to(np.zeros((), dtype=out.dtype), (X.shape[0], out.shape[1]))
     yv = y
     if not isinstance(y, np.ndarray):
