@@ -40,6 +40,9 @@ def test_atomic_path_keeps_suffix(tmp_path):
 def test_missing_folder_and_inputs(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         atomic_write(tmp_path / "nope" / "out.txt", lambda fh: fh.write("x"))
+    for path in (None, 3, ""):  # Path(None): a raw TypeError (Camera.to_opencv_yaml, save, ...)
+        with pytest.raises(InputError, match="path: expected a file path"):
+            atomic_write(path, lambda fh: fh.write("x"))
     src = tmp_path / "in.csv"
     src.write_text("1")
     with pytest.raises(InputError, match="refusing to overwrite the input"):

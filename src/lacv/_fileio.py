@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from lacv._validate import describe
 from lacv.errors import InputError
 
 __all__ = ["atomic_path", "atomic_write", "check_not_input"]
@@ -43,7 +44,7 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
     choose a format from the extension (OpenCV, matplotlib, NumPy) still work.
     On any exception the temporary file is removed and ``path`` is untouched.
     """
-    dest = Path(path)
+    dest = _as_path(path)
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{name_of(dest)}: the folder {str(folder)!r} does not exist")
@@ -75,6 +76,13 @@ def _umask() -> int:
     return current
 
 
+def _as_path(path: Any) -> Path:
+    """``Path(path)`` for a str or path-like; Path(None) raised a raw TypeError."""
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path):
+        raise InputError(f"path: expected a file path, got {describe(path)}")
+    return Path(path)
+
+
 def name_of(path: Path) -> str:
     return f"output {str(path)!r}"
 
@@ -82,7 +90,7 @@ def name_of(path: Path) -> str:
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[Any]], None], *,
                  binary: bool = False) -> Path:
     """Write a file atomically: ``write(fileobj)`` fills a temporary file that is then renamed."""
-    dest = Path(path)
+    dest = _as_path(path)
     with atomic_path(dest) as tmp:
         mode = "wb" if binary else "w"
         kwargs: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}

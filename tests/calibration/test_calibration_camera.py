@@ -75,6 +75,11 @@ def test_undistort_points_reports_fold_over():
     strong = CAM.replace(k1=-0.9, k2=0.0, k3=0.0)  # the model folds beyond r ≈ 0.6
     with pytest.raises(DegenerateError, match="cannot be inverted"):
         strong.undistort_points([[324.5 + 5000.0, 236.0]])
+    # r⁶ of points near 1e70 overflowed: inf with RuntimeWarnings, both ways
+    with pytest.raises(DegenerateError, match="distortion polynomial overflows at 1 point"):
+        CAM.distort_points([[1e70, 1e70]])
+    with pytest.raises(DegenerateError, match="cannot be inverted"):
+        CAM.undistort_points([[1e70, 1e70]])
 
 
 def test_undistort_image_matches_opencv():
@@ -155,6 +160,8 @@ def test_rvec_round_trip(angle):
 def test_rotation_checks_and_projection():
     with pytest.raises(InputError, match="rotation matrix"):
         rvec_from_rotation(np.diag([1.0, 1.0, -1.0]))
+    with pytest.raises(InputError, match="rotation matrix"):
+        rvec_from_rotation(np.eye(3) * 1e200)  # M Mᵀ overflowed with RuntimeWarnings
     noisy = rotation_from_rvec([0.1, 0.2, 0.3]) + 0.01
     R = project_to_rotation(noisy)
     assert np.allclose(R @ R.T, np.eye(3)) and np.isclose(np.linalg.det(R), 1.0)

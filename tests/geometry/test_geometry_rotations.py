@@ -175,6 +175,8 @@ def test_bad_input_names_the_argument():
         log_so3(np.diag([1.0, 1.0, -1.0]))
     with pytest.raises(InputError, match="rotation"):
         log_so3(np.eye(3) * 1.01)
+    with pytest.raises(InputError, match="rotation"):
+        log_so3(np.eye(3) * 1e200)  # R Rᵀ overflowed with RuntimeWarnings
     with pytest.raises(InputError, match="M: expected"):
         nearest_rotation(np.ones(3))
     with pytest.raises(InputError, match="w: a rotation angle of about 1e\\+200 rad"):

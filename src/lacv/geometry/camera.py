@@ -108,7 +108,8 @@ def rvec_from_rotation(R: Any) -> np.ndarray:
     (3,) ndarray
     """
     M = as_array(R, "R", shape=(3, 3))
-    if not np.allclose(M @ M.T, np.eye(3), atol=1e-6) or np.linalg.det(M) < 0:
+    if np.abs(M).max() > 1.0 + 1e-6 or not np.allclose(M @ M.T, np.eye(3), atol=1e-6) \
+            or np.linalg.det(M) < 0:  # entries beyond 1 first: M Mᵀ overflowed at 1e200
         raise InputError("R: expected a rotation matrix (orthonormal, det +1); use "
                          "project_to_rotation first for a noisy one")
     return _log_so3(M)
@@ -493,7 +494,15 @@ class Camera:
         """
         pts = as_points(points, "points")
         x, y = self._to_normalized(pts)
-        return self._to_pixels(*_distort(x, y, self.dist_coeffs))
+        with np.errstate(over="ignore", invalid="ignore"):  # r⁶ of points near 1e70 overflowed
+            out = self._to_pixels(*_distort(x, y, self.dist_coeffs))
+        bad = ~np.all(np.isfinite(out), axis=1)
+        if np.any(bad):
+            rows = np.flatnonzero(bad)
+            raise DegenerateError(f"points: the distortion polynomial overflows at {rows.size} "
+                                  f"point(s), rows {rows[:10].tolist()} (are they far outside "
+                                  "the image?)")
+        return out
 
     def undistort_points(self, points: Any) -> np.ndarray:
         """Ideal pixels of observed (distorted) pixels: the inverse of :meth:`distort_points`.
@@ -511,7 +520,8 @@ class Camera:
         """
         pts = as_points(points, "points")
         xd, yd = self._to_normalized(pts)
-        x, y, res = _undistort(xd, yd, self.dist_coeffs)
+        with np.errstate(over="ignore", invalid="ignore"):  # such points fail the test below
+            x, y, res = _undistort(xd, yd, self.dist_coeffs)
         bad = ~(res <= _UNDISTORT_TOL)
         if np.any(bad):
             rows = np.flatnonzero(bad)

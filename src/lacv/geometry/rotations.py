@@ -343,10 +343,12 @@ def log_so3(R: Any) -> np.ndarray:
         :func:`nearest_rotation` first for a noisy one).
     """
     M = _matrices(R, "R")
-    err = np.abs(M @ np.swapaxes(M, -1, -2) - np.eye(3)).max(initial=0.0)
-    if err > 1e-6 or np.any(np.linalg.det(M) < 0):
+    with np.errstate(over="ignore", invalid="ignore"):  # entries near 1e200 overflowed R Rᵀ
+        err = np.abs(M @ np.swapaxes(M, -1, -2) - np.eye(3)).max(initial=0.0)
+        det = np.linalg.det(M)
+    if not err <= 1e-6 or np.any(det < 0):
         raise InputError(f"R: expected rotation matrices (orthonormal, det +1), got |RRᵀ − I| = "
-                         f"{err:.2e}, smallest det {np.min(np.linalg.det(M)):.4g}; use "
+                         f"{err:.2e}, smallest det {np.min(det):.4g}; use "
                          "nearest_rotation first for a noisy one")
     return _log_so3(M)
 
