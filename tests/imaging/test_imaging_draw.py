@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,12 @@ def test_draw_matches_colours_inliers_and_outliers():
         draw_matches(a, b, p1, p2, thickness=10**30)
     with pytest.raises(InputError, match=r"pairs\[0\]: expected a PairMatch"):
         draw_pair_matches([a, b], [None])
+    with pytest.raises(InputError, match="pairs: expected a sequence, got None"):
+        draw_pair_matches([a, b], None)
+    pair = SimpleNamespace(i=0, j=2, points_i=p1, points_j=p2, inliers=None, n_inliers=2,
+                           n_matches=2)
+    with pytest.raises(InputError, match=r"pairs\[0\]: images 0 and 2, but there are 2 images"):
+        draw_pair_matches([a, b], [pair])  # images[2]: a raw IndexError
 
 
 def test_draw_outlines_marks_each_image():

@@ -6,6 +6,7 @@ The pictures are RGB ``uint8`` arrays, ready for
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,6 +165,9 @@ def draw_pair_matches(images: Sequence[Any], pairs: Sequence[Any], *,
     (H, W, 3) uint8 ndarray
     """
     check_int(max_width, "max_width", minimum=16)
+    for value, name in ((images, "images"), (pairs, "pairs")):
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+            raise InputError(f"{name}: expected a sequence, got {describe(value)}")  # len(None)
     if len(pairs) == 0:
         raise InputError("pairs: expected at least one pair to draw")
     rows = []
@@ -171,6 +175,9 @@ def draw_pair_matches(images: Sequence[Any], pairs: Sequence[Any], *,
         if not all(hasattr(p, a) for a in ("i", "j", "points_i", "points_j", "inliers")):
             raise InputError(f"pairs[{k}]: expected a PairMatch (from stitch or match_pairs), "
                              f"got {describe(p)}")
+        if not all(isinstance(v, numbers.Integral) and 0 <= v < len(images) for v in (p.i, p.j)):
+            raise InputError(f"pairs[{k}]: images {p.i} and {p.j}, but there are "
+                             f"{len(images)} images")
         row = draw_matches(images[p.i], images[p.j], p.points_i, p.points_j, p.inliers,
                            max_lines=max_lines)
         label = f"{p.i} - {p.j}: {p.n_inliers} inliers of {p.n_matches} matches"
