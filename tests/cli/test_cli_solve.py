@@ -121,6 +121,13 @@ def test_usage_errors_exit_2(capsys, system):
     assert code == 2 and "Invalid value" in err
     code, _, err = run(capsys, "nonsense")
     assert code == 2 and "No such command" in err
+    # one line like every other error (click printed usage, 'Try --help' and a blank line first)
+    code, _, err = run(capsys, "train", "--epochs", "0")
+    assert code == 2 and err.count("\n") == 1
+    assert err == ("lacv: error: Invalid value for '--epochs': 0 is not in the range x>=1. "
+                   "(see 'lacv train --help')\n")
+    code, _, err = run(capsys)  # a bare 'lacv' still shows the help
+    assert code == 2 and "Commands:" in err
 
 
 def test_huge_entries_report_without_warnings(capsys, tmp_path):

@@ -71,8 +71,17 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("lacv: aborted", err=True)
         return 130
     except click.ClickException as exc:
-        # usage errors: click's own one-line message (with the usage line)
-        exc.show()
+        # usage errors: click's message on one line, like every other error (exc.show() printed
+        # the usage line, a 'Try --help' line and a blank line before it)
+        no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())
+        if no_args and isinstance(exc, no_args):  # a bare 'lacv' (or group): the help text
+            exc.show()
+            return 2
+        hint = ""
+        if isinstance(exc, click.UsageError):
+            path = exc.ctx.command_path if exc.ctx is not None else "lacv"
+            hint = f" (see '{path} --help')"
+        click.echo(f"lacv: error: {_one_line(exc.format_message())}{hint}", err=True)
         return 2
     except (LacvError, OSError) as exc:
         click.echo(f"lacv: error: {_one_line(exc)}", err=True)
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     text: Any = exc
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         text = f"{exc.filename}: {exc.strerror}"
