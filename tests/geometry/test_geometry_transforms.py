@@ -182,6 +182,12 @@ def test_matrices_with_huge_entries_are_checked_without_overflow():
     assert A.matrix[0, 0] == 1e200 and A.matrix[2].tolist() == [0.0, 0.0, 1.0]
     with pytest.raises(InputError, match="singular linear part"):
         Affine.from_params(np.array([1.0, 2.0, 3.0, 2.0, 4.0, 4.0]) * 1e200)
+    # such a map's transfer errors overflowed when squared, its square overflowed when composed
+    pts = np.array([[1.0, 2.0], [3.0, 4.0]])
+    e = A(pts) - pts
+    np.testing.assert_allclose(A.residuals(pts, pts), np.hypot(e[:, 0], e[:, 1]), rtol=1e-15)
+    with pytest.raises(InputError, match="self @ other: the product of the two matrices overflows"):
+        A @ A  # noqa: B018
 
 
 def test_ragged_points_raise_input_error():

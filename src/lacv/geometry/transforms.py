@@ -276,7 +276,16 @@ class Transform:
             infinity.
         """
         s, d = _check_pair(src, dst, 1)
-        return np.sqrt(self._errors_sq(s, d))
+        with np.errstate(over="ignore"):
+            r = np.sqrt(self._errors_sq(s, d))
+        if not self.projective:
+            # squares of errors beyond 1e154 overflowed (inf with a RuntimeWarning): hypot does not
+            over = np.flatnonzero(np.isinf(r))
+            if over.size:
+                with np.errstate(over="ignore"):
+                    e = self._apply(s[over]) - d[over]
+                    r[over] = np.hypot(e[:, 0], e[:, 1])
+        return r
 
     def _errors_sq(self, s: np.ndarray, d: np.ndarray) -> np.ndarray:
         e = self._apply(s) - d
@@ -291,7 +300,13 @@ class Transform:
         if not isinstance(other, Transform):
             return NotImplemented
         cls = type(self) if self._order >= other._order else type(other)
-        return cls._post_compose(self._matrix @ other._matrix)
+        with np.errstate(over="ignore", invalid="ignore"):
+            m = self._matrix @ other._matrix
+        if not np.all(np.isfinite(m)):  # entries near 1e200 squared: an inf matrix and a warning
+            raise InputError("self @ other: the product of the two matrices overflows float64 "
+                             f"(largest entries {np.abs(self._matrix).max():.3g} and "
+                             f"{np.abs(other._matrix).max():.3g})")
+        return cls._post_compose(m)
 
     @classmethod
     def _post_compose(cls, m: np.ndarray) -> Transform:
