@@ -217,6 +217,17 @@ def test_refine_fundamental_lowers_sampson_and_keeps_rank_two():
     assert fresh_error(res.F, s) < fresh_error(F0, s)
 
 
+def test_refine_fundamental_refuses_a_rank_one_start_and_bad_options():
+    s = twoview_points(60, rng=3)
+    with pytest.raises(DegenerateError, match="rank 1"):
+        refine_fundamental(np.diag([0.0, 0.0, 1.0]), s.x1, s.x2)  # a rounded F, say
+    with pytest.raises(InputError, match="max_iterations"):
+        refine_fundamental(s.F, s.x1, s.x2, max_iterations=None)
+    for threshold in (1e-300, 1e200):  # their squares leave float64
+        with pytest.raises(InputError, match="threshold_px"):
+            Fundamental.robust_fit(s.x1, s.x2, threshold_px=threshold)
+
+
 # --------------------------------------------------------------------------- values
 
 

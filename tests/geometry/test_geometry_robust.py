@@ -362,8 +362,9 @@ def test_bad_input_raises_input_error():
     bad[5, 0] = np.nan
     with pytest.raises(InputError, match="NaN"):
         ransac(bad, scene.dst)
-    with pytest.raises(InputError, match="threshold_px"):
-        ransac(scene.src, scene.dst, threshold_px=-1.0)
+    for threshold in (-1.0, 1e200, 1e-300):  # (the square of the last two leaves float64)
+        with pytest.raises(InputError, match="threshold_px"):
+            ransac(scene.src, scene.dst, threshold_px=threshold)
     with pytest.raises(InputError, match="confidence"):
         ransac(scene.src, scene.dst, confidence=1.5)
     with pytest.raises(InputError, match="kind"):

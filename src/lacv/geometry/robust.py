@@ -121,9 +121,9 @@ from lacv._validate import (
     as_points,
     as_rng,
     check_int,
-    check_positive,
     check_probability,
     check_same_length,
+    check_threshold,
 )
 from lacv.errors import DegenerateError, EstimationError, InputError
 from lacv.geometry._transform_estimator import _TransformEstimator
@@ -836,7 +836,7 @@ def ransac(src: Any, dst: Any, model: Any = Homography, threshold_px: float = 3.
     s = as_points(src, "src", min_count=cls.min_samples)
     d = as_points(dst, "dst", min_count=cls.min_samples)
     check_same_length(src=s, dst=d)
-    thr = check_positive(threshold_px, "threshold_px")
+    thr = check_threshold(threshold_px, "threshold_px")
     conf = check_probability(confidence, "confidence")
     max_trials = check_int(max_trials, "max_trials", minimum=1)
     batch_size = 128 if batch_size is None else check_int(batch_size, "batch_size", minimum=1)

@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from lacv._validate import check_int
+from lacv.errors import DegenerateError
 from lacv.geometry.epipolar.fundamental import _check_correspondences, _check_fundamental, _unit
 from lacv.geometry.homogeneous import normalize_points
 from lacv.geometry.rotations import SO3_GENERATORS as _GENERATORS
@@ -491,7 +493,8 @@ def refine_fundamental(F: Any, x1: Any, x2: Any, *, max_iterations: int = 20
     Parameters
     ----------
     F : (3, 3) array_like
-        Starting matrix (made rank 2 if it is not).
+        Starting matrix (made rank 2 if it is not; rank 1 or 0 is refused:
+        its epipolar lines are not lines).
     x1, x2 : (N, 2) array_like
         Correspondences, ``N ≥ 8`` (the inliers: the cost is not robust).
     max_iterations : int
@@ -499,8 +502,21 @@ def refine_fundamental(F: Any, x1: Any, x2: Any, *, max_iterations: int = 20
     Returns
     -------
     FundamentalRefinement
+
+    Raises
+    ------
+    InputError
+        Bad ``F``, points or ``max_iterations``.
+    DegenerateError
+        ``F`` has rank below 2.
     """
     M = _check_fundamental(F)
+    max_iterations = check_int(max_iterations, "max_iterations", minimum=0)
+    sv = np.linalg.svd(M, compute_uv=False)
+    if not sv[1] > 1e-12 * sv[0]:
+        raise DegenerateError(f"F: has rank 1 (σ₂/σ₁ = {sv[1] / sv[0]:.1e}), so its epipolar "
+                              "lines are not lines; start from a rank-2 estimate "
+                              "(eight_point or Fundamental.robust_fit)", singular_values=sv)
     a, b = _check_correspondences(x1, x2, 8)
     n1, T1 = normalize_points(a)
     n2, T2 = normalize_points(b)

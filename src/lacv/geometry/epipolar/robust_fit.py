@@ -502,11 +502,11 @@ def _robust(est: _TwoViewEstimator, a: np.ndarray, b: np.ndarray, threshold_px: 
             min_inliers: int | None, essential: _TwoViewEstimator | None = None,
             scores: Any = None) -> Any:
     """Run the RANSAC loop with ``est``; with ``essential``, finish on the essential manifold."""
-    from lacv._validate import as_rng, check_int, check_positive, check_probability
+    from lacv._validate import as_rng, check_int, check_probability, check_threshold
     from lacv.geometry.robust import RobustResult, run_ransac
     from lacv.geometry.sampling import quality_order
 
-    thr = check_positive(threshold_px, "threshold_px")
+    thr = check_threshold(threshold_px, "threshold_px")
     conf = check_probability(confidence, "confidence")
     max_trials = check_int(max_trials, "max_trials", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
