@@ -57,6 +57,11 @@ def test_lm_rejects_bad_input():
         levenberg_marquardt(lambda p: p, lambda p: np.eye(3), [1.0, 2.0])
     with pytest.raises(InputError, match="residual_fn"):
         levenberg_marquardt(lambda p: p * np.nan, lambda p: np.eye(2), [1.0, 2.0])
+    with pytest.raises(InputError, match="overflows float64"):  # (it used to warn, cost inf)
+        levenberg_marquardt(lambda p: p ** 2, lambda p: np.diag(2 * p), [5e99, 5e99])
+    # a step whose cost overflows is rejected quietly and the descent goes on
+    res = levenberg_marquardt(lambda p: p ** 2 - 4, lambda p: np.diag(2 * p), [1e3, 30.0])
+    np.testing.assert_allclose(res.x, [2.0, 2.0], rtol=1e-8)
 
 
 def test_homography_refinement_lowers_the_transfer_error():

@@ -233,6 +233,12 @@ def levenberg_marquardt(
     if J.shape != (r.size, x.size) or not np.all(np.isfinite(J)):
         raise InputError(f"jacobian_fn: expected a finite ({r.size}, {x.size}) Jacobian at x0, "
                          f"got shape {J.shape}")
+    with np.errstate(over="ignore"):
+        scale = float(r @ r), float(np.abs(J).max(initial=0.0)) ** 2 * max(r.size, x.size)
+    if not (np.isfinite(scale[0]) and np.isfinite(scale[1])):
+        raise InputError("residual_fn, jacobian_fn: the cost ½‖r‖² or JᵀJ at x0 overflows "
+                         f"float64 (largest |r| {np.abs(r).max():.3g}, largest |J| "
+                         f"{np.abs(J).max(initial=0.0):.3g}): rescale the problem")
     return _lm_core(residual_fn, jacobian_fn, x, r, J, max_iterations, ftol, xtol, gtol, mu0)
 
 
@@ -270,7 +276,8 @@ def _lm_core(residual_fn: Callable[[np.ndarray], np.ndarray],
         n_eval += 1
         predicted = 0.5 * float(h @ (mu * D * h - g))
         if np.all(np.isfinite(r_new)):
-            cost_new = 0.5 * float(r_new @ r_new)
+            with np.errstate(over="ignore"):  # an overflowing cost is a rejected step
+                cost_new = 0.5 * float(r_new @ r_new)
             rho = (cost - cost_new) / predicted if predicted > 0 else -1.0
         else:
             rho = -1.0
