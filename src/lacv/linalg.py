@@ -835,13 +835,14 @@ class SVDReport:
     explanation: str
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary."""
+        """A JSON-ready dictionary (an infinite condition number is the string ``"inf"``,
+        as everywhere in lacv's JSON: JSON has no infinity, and null would read as missing)."""
         kappa = self.condition_number
         return {
             "shape": list(self.shape),
             "singular_values": [float(v) for v in self.singular_values],
             "rank": self.rank,
-            "condition_number": float(kappa) if np.isfinite(kappa) else None,
+            "condition_number": float(kappa) if np.isfinite(kappa) else "inf",
             "nullity": self.nullity,
             "tolerance": self.tolerance,
             "frobenius_norm": self.frobenius_norm,

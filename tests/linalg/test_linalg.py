@@ -348,6 +348,9 @@ def test_svd_report_verdicts(A, verdict):
     d = report.to_dict()
     assert d["verdict"] == verdict and d["rank"] == report.rank
     assert report.nullity == np.shape(A)[1] - report.rank
+    # JSON has no infinity: "inf", as the CLI's json_ready writes it, never null
+    assert d["condition_number"] == (report.condition_number
+                                     if np.isfinite(report.condition_number) else "inf")
 
 
 # ----------------------------------------------------------------------------- bad input
