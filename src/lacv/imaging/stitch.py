@@ -234,9 +234,12 @@ def _match_pair(feats: list[Features], i: int, j: int, cls: Any, ratio: float, m
     needed = max(min_inliers, int(np.floor(ALPHA + BETA * n)) + 1)
     try:
         trials = _verification_trials(needed, n, cls.min_samples) if bounded else _MAX_TRIALS
-        # matches best first by Lowe's ratio: PROSAC tries the distinctive ones first
+        # Unbounded, the matches are ranked by Lowe's ratio (PROSAC tries the distinctive ones
+        # first). The bounded verification keeps uniform samples: its trial bound guarantees
+        # finding a model with the needed inliers wherever they are, which samples crowded onto
+        # the best-ranked matches would not (a pair whose inliers rank low would be rejected).
         result = ransac(m.points1, m.points2, model=cls, threshold_px=threshold_px, rng=gen,
-                        max_trials=trials, scores=-m.ratios)
+                        max_trials=trials, scores=None if bounded else -m.ratios)
     except (EstimationError, DegenerateError) as exc:
         return PairMatch(i, j, n, 0, float("nan"), False, f"no model: {exc}", None,
                          m.points1, m.points2, none)
