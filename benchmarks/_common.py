@@ -76,6 +76,16 @@ def time_call(fn: Callable[[], Any], *, repeats: int = 7, min_time: float = 0.05
     return float(np.median(samples))
 
 
+def ranked_scores(is_inlier: np.ndarray, seed: int) -> np.ndarray:
+    """Match qualities for the ranked-matches (PROSAC) blocks: N(1, 1) for inliers, N(0, 1) else.
+
+    A moderately informative ranking, like a descriptor ratio's; seeded per scene.
+    """
+    rng = np.random.default_rng(seed)
+    n = is_inlier.size
+    return np.where(is_inlier, rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.0, n))
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-flavoured markdown table; floats are formatted compactly."""
 

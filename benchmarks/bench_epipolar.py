@@ -52,6 +52,7 @@ import numpy as np
 from benchmarks._common import (
     markdown_table,
     pinned_threads,
+    ranked_scores,
     save_results,
     thread_clock,
     time_call,
@@ -201,8 +202,7 @@ def ranked(quick: bool) -> list[dict[str, Any]]:
         per: dict[str, dict[str, list[float]]] = {}
         for k in range(n_scenes):
             s = twoview_points(200, noise_px=0.5, outlier_ratio=ratio, rng=3000 + k)
-            r = np.random.default_rng(k)
-            scores = np.where(s.inliers, r.normal(1.0, 1.0, 200), r.normal(0.0, 1.0, 200))
+            scores = ranked_scores(s.inliers, k)
             order = np.argsort(-scores, kind="stable")
             f1, f2 = _fresh(s)
             calls = _ranked_calls(s.x1, s.x2, scores, order, k)

@@ -45,6 +45,7 @@ import numpy as np
 from benchmarks._common import (
     markdown_table,
     pinned_threads,
+    ranked_scores,
     save_results,
     thread_clock,
     time_call,
@@ -333,13 +334,6 @@ def dlt_block(n_scenes: int, repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _ranked_scores(scene: SyntheticScene, seed: int) -> np.ndarray:
-    """Quality scores of the ranked-matches block: N(1, 1) for inliers, N(0, 1) for outliers."""
-    rng = np.random.default_rng(seed)
-    n = scene.is_inlier.size
-    return np.where(scene.is_inlier, rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.0, n))
-
-
 def _ranked_calls(scene: SyntheticScene, scores: np.ndarray, seed: int
                   ) -> dict[str, Callable[[], Any]]:
     """The four fits of one ranked-matches scene (OpenCV's PROSAC takes the points sorted)."""
@@ -373,7 +367,7 @@ def ranked_block(n_scenes: int, repeats: int) -> list[dict[str, Any]]:
         per: dict[str, list[dict[str, Any]]] = {}
         for i in range(n_scenes):
             sc = make_correspondences("homography", n, ratio, rng=5000 + int(100 * ratio) + i)
-            calls = _ranked_calls(sc, _ranked_scores(sc, i), i)
+            calls = _ranked_calls(sc, ranked_scores(sc.is_inlier, i), i)
             times = _interleaved_times(calls, repeats)
             for name, call in calls.items():
                 out = call()
